@@ -1,0 +1,146 @@
+"""Test harness shared by every suite.
+
+* Qt runs offscreen: ``QT_QPA_PLATFORM`` is forced before anything imports Qt.
+* No test touches the real keyring: an in-memory backend is installed for the session, and
+  subprocesses get keyring's "fail" backend so a stray call errors instead of leaking.
+* ``qloop`` runs a coroutine scenario on a qasync ``QEventLoop`` over pytest-qt's ``qapp``
+  (pytest-qt has no qasync support of its own); ``aloop`` does the same on a plain asyncio
+  loop for tests without Qt. Both fail a test that leaves asyncio tasks pending or lets a
+  task die with an exception nobody retrieved.
+* A default per-test timeout comes from pytest-timeout (``timeout`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import keyring
+import keyring.backend
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+pytest_plugins = ["pytester"]
+
+T = TypeVar("T")
+
+DEFAULT_SCENARIO_TIMEOUT = 30.0
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict for the test session."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.secrets[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(username) from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The session's keyring backend; cleared between tests by ``clean_keyring``."""
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def clean_keyring(memory_keyring: MemoryKeyring) -> Iterator[None]:
+    """Each test starts with an empty keyring."""
+    memory_keyring.secrets.clear()
+    yield
+    memory_keyring.secrets.clear()
+
+
+class ScenarioRunner:
+    """Runs coroutine scenarios on one event loop and checks what they leave behind."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.unhandled: list[dict[str, Any]] = []
+        loop.set_exception_handler(lambda _loop, context: self.unhandled.append(context))
+
+    def run(self, scenario: Awaitable[T], timeout: float = DEFAULT_SCENARIO_TIMEOUT) -> T:
+        """Run ``scenario`` to completion; TimeoutError if it takes longer than ``timeout``."""
+        return self.loop.run_until_complete(asyncio.wait_for(scenario, timeout))
+
+    def call(
+        self, factory: Callable[[], Awaitable[T]], timeout: float = DEFAULT_SCENARIO_TIMEOUT
+    ) -> T:
+        """Create the coroutine inside the running loop, then run it (for loop-bound setup)."""
+
+        async def scenario() -> T:
+            return await factory()
+
+        return self.run(scenario(), timeout)
+
+    def finish(self) -> list[str]:
+        """Cancel leftover tasks and report them, plus unretrieved task exceptions."""
+        problems: list[str] = []
+        pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+        if pending:
+            problems.append(
+                f"test left {len(pending)} asyncio task(s) pending: "
+                + ", ".join(repr(task.get_coro()) for task in pending[:5])
+            )
+            for task in pending:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        for context in self.unhandled:
+            problems.append(
+                f"unhandled exception in the event loop: {context.get('message')}"
+                f" {context.get('exception')!r}"
+            )
+        return problems
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[ScenarioRunner]:
+    """A qasync event loop on the test QApplication; ``qloop.run(coro)`` drives a scenario."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    runner = ScenarioRunner(loop)
+    try:
+        yield runner
+    finally:
+        problems = runner.finish()
+        loop.close()
+        asyncio.set_event_loop(None)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def aloop() -> Iterator[ScenarioRunner]:
+    """A plain asyncio event loop (no Qt) with the same checks as ``qloop``."""
+    loop = asyncio.new_event_loop()
+    runner = ScenarioRunner(loop)
+    try:
+        yield runner
+    finally:
+        problems = runner.finish()
+        loop.close()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
