@@ -144,3 +144,46 @@ def aloop() -> Iterator[ScenarioRunner]:
         loop.close()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+# ---------------------------------------------------------------- the sandbox (crmdesk/sandbox)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Any]:
+    """A fresh ``tiny`` sandbox for one test: seed 1, in memory, rate limit off.
+
+    ``sandbox.base_url`` ends in ``/api/v3``; ``sandbox.admin_key`` / ``sandbox.user_key``
+    are an admin and a basic-level user (both may read and write every deal, person and
+    company). Stopped when the test ends.
+    """
+    from crmdesk.sandbox import Sandbox
+
+    with Sandbox.start(scale="tiny", seed=1, db=":memory:", rate_limit=None) as started:
+        yield started
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Any]]:
+    """Start sandboxes with any ``Sandbox.start`` options; all are stopped after the test.
+
+    Defaults: ``scale="tiny"``, ``seed=1``, ``db=":memory:"``, ``rate_limit=None``; e.g.
+    ``sandbox_factory(rate_limit="3/1", rate_limit_mode="window")`` or
+    ``sandbox_factory(db=str(tmp_path / "crm.db"))``.
+    """
+    from crmdesk.sandbox import Sandbox
+
+    started: list[Any] = []
+
+    def start(**options: Any) -> Any:
+        options.setdefault("scale", "tiny")
+        options.setdefault("seed", 1)
+        options.setdefault("db", ":memory:")
+        options.setdefault("rate_limit", None)
+        instance = Sandbox.start(**options)
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in reversed(started):
+        instance.stop()

@@ -1,0 +1,211 @@
+"""The outermost ASGI layer: what happens to every API request before a resource sees it.
+
+In order: the optional ``.json`` suffix is dropped, PATCH becomes PUT, the ``api_key``
+(``app_key`` optional) is checked, the per-key rate limit is charged, injected faults
+apply, then the request is routed. Every answer carries ``X-Ratelimit-*`` headers.
+Paths outside ``/api/v3``: ``/_sandbox/...`` (control, loopback only) and the document
+links the sandbox serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from crmdesk.sandbox.ratelimit import Decision
+from crmdesk.sandbox.state import SandboxState
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+API_PREFIX = "/api/v3"
+CONTROL_PREFIX = "/_sandbox"
+FILES_PREFIX = "/uploaded_documents"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"})
+
+_ERROR_PAGES = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+async def send_json(send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]]) -> None:
+    """Send a whole JSON response."""
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _api_key(scope: Scope) -> str | None:
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name == "api_key":
+            return str(value)
+    return None
+
+
+class Gate:
+    """Dispatches to the API, control and file apps; applies auth, limits and faults."""
+
+    def __init__(self, state: SandboxState, api: ASGIApp, control: ASGIApp, files: ASGIApp) -> None:
+        self.state = state
+        self.api = api
+        self.control = control
+        self.files = files
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        scope["sandbox.state"] = self.state
+        if path.startswith(CONTROL_PREFIX):
+            client = scope.get("client") or ("", 0)
+            if client[0] not in LOOPBACK:
+                await send_json(send, 403, {"error": "The control path is loopback only"}, [])
+                return
+            await self.control(scope, receive, send)
+        elif path.startswith(FILES_PREFIX):
+            await self.files(scope, receive, send)
+        elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            await self._api(scope, receive, send)
+        else:
+            await send_json(send, 404, {"error": "Not found"}, [])
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # ------------------------------------------------------------------ the API
+    async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        state = self.state
+        state.requests_served += 1
+        path: str = scope["path"]
+        if path.endswith(".json"):
+            path = path[: -len(".json")]
+            scope["path"] = path
+            scope["raw_path"] = path.encode()
+        if scope["method"] == "PATCH":
+            scope["method"] = "PUT"
+        extra: list[tuple[bytes, bytes]] = [(b"x-request-id", uuid.uuid4().hex.encode())]
+
+        key = _api_key(scope)
+        user_id = state.catalog.user_ids_by_key.get(key) if key else None
+        if user_id is None or state.catalog.users[user_id]["deleted_at"] is not None:
+            headers = state.limiter.peek().headers() + extra
+            await send_json(send, 401, {"error": "Unknown api_key"}, headers)
+            return
+        decision: Decision = state.limiter.check(key or "")
+        rate_headers = decision.headers()
+        if not decision.allowed:
+            await send_json(send, 429, {"error": "Rate limit exceeded"}, rate_headers + extra)
+            return
+        scope["sandbox.user_id"] = user_id
+
+        faults = state.faults
+        relative = path[len(API_PREFIX) :] or "/"
+        affected = faults.active and (
+            (not faults.methods or scope["method"] in faults.methods)
+            and relative.startswith(faults.path_prefix)
+        )
+        drop_after = False
+        if affected:
+            rng = state.fault_rng
+            if faults.latency_ms:
+                await asyncio.sleep(faults.latency_ms / 1000.0)
+            if faults.drop_rate and rng.random() < faults.drop_rate:
+                await self._drop(scope)
+                return
+            if faults.error_rate and rng.random() < faults.error_rate:
+                status = rng.choice(faults.error_statuses)
+                await self._error_page(send, status, rate_headers + extra)
+                return
+            drop_after = (
+                scope["method"] in WRITE_METHODS
+                and faults.drop_after_commit_rate > 0
+                and rng.random() < faults.drop_after_commit_rate
+            )
+
+        if drop_after:
+            # The write runs and commits; its answer is swallowed and the connection cut.
+            async def swallow(message: Message) -> None:
+                return None
+
+            await self.api(scope, receive, swallow)
+            await self._drop(scope)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                runtime = f"{time.perf_counter() - started:.6f}".encode()
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *rate_headers,
+                    *extra,
+                    (b"x-runtime", runtime),
+                ]
+            await send(message)
+
+        await self.api(scope, receive, send_with_headers)
+
+    async def _drop(self, scope: Scope) -> None:
+        transport = self.state.find_transport(scope.get("client"))
+        if transport is not None:
+            transport.abort()  # type: ignore[attr-defined]
+        # Let the server notice the lost connection before the app returns, so it does
+        # not try to answer on it.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    async def _error_page(
+        self, send: Send, status: int, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        # Injected errors look like what a proxy or a crashed app server sends: HTML.
+        title = _ERROR_PAGES.get(status, "Error")
+        body = (
+            f"<html><head><title>{status} {title}</title></head>"
+            f"<body><h1>{title}</h1></body></html>"
+        )
+        payload = body.encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(payload)).encode()),
+                    *headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

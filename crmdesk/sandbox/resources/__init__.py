@@ -1,0 +1,1 @@
+"""One module per resource group of the API (deals, people, companies, notes, ...)."""

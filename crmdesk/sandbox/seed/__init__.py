@@ -1,0 +1,26 @@
+"""Seeded data: deterministic for a seed and an anchor date, at any scale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crmdesk.sandbox.db import Database
+from crmdesk.sandbox.options import SandboxOptions
+from crmdesk.sandbox.seed.defaults import seed_account
+from crmdesk.sandbox.seed.records import anchor_epoch, seed_records
+
+
+def seed_database(db: Database, options: SandboxOptions) -> None:
+    """Create the schema and fill a fresh database for ``options`` (scale, seed, counts)."""
+    anchor_date = options.anchor_date or datetime.now(UTC).date()
+    anchor = anchor_epoch(anchor_date)
+    db.create_schema()
+    counts = {name: options.count(name) for name in ("companies", "people", "deals", "notes")}
+    with db.transaction():
+        seeded = seed_account(db, options, anchor)
+        seed_records(db, options.seed, counts, seeded, anchor)
+        db.set_meta("scale", options.scale)
+        db.set_meta("seed", str(options.seed))
+        db.set_meta("anchor_date", anchor_date.isoformat())
+        db.set_meta("seeded", "1")
+    db.create_indexes()
