@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from crmdesk.domain.entities import Entity
+from crmdesk.domain.errors import FieldError
 from crmdesk.domain.fields import JSON
 
 
@@ -52,3 +53,4 @@ class OutboxEntry:
     last_error: str | None = None
     created_at: datetime | None = None
     parent_id: int | None = None  # e.g. the deal a comment/note hangs off (may be local)
+    field_errors: tuple[FieldError, ...] = ()  # why the server refused it (needs attention)

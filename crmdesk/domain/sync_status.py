@@ -28,3 +28,14 @@ class SyncStatus:
     conflicts: int = 0
     last_sync: datetime | None = None
     last_error: str | None = None
+
+
+class RecordSync(StrEnum):
+    """Where one record stands with the server; the tables show it per row."""
+
+    SYNCED = "synced"
+    PENDING = "pending"  # local changes are queued
+    NOT_CREATED = "not_created"  # created here; the server does not have it yet
+    CONFLICT = "conflict"  # a field changed here and on the server: choose one
+    NEEDS_ATTENTION = "needs_attention"  # the server refused a change (see its errors)
+    DELETED_ON_SERVER = "deleted_on_server"  # gone on the server; local changes are kept

@@ -1,0 +1,365 @@
+"""Record rows: last server JSON, effective JSON, extracted columns and the sync marker.
+
+The *effective* record is the server's JSON with every open conflict's local value and
+every queued local patch laid over it, in queue order. It is stored (``local``) only while
+it differs from the server's; its columns are what the tables show, sort and search.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from crmdesk.domain.entities import Entity
+from crmdesk.domain.outbox import OpKind, OpState
+from crmdesk.domain.patch import apply_patch
+from crmdesk.domain.sync_status import RecordSync
+from crmdesk.store.columns import TABLES, EntityTable
+from crmdesk.store.errors import UnknownRecordError
+
+if TYPE_CHECKING:
+    from crmdesk.store.session import Session
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as the store has it."""
+
+    entity: Entity
+    id: int
+    data: Mapping[str, Any]  # effective JSON: server JSON + pending local changes
+    server: Mapping[str, Any] | None  # what the server last sent; None if not created there
+    sync: RecordSync
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionResult:
+    """Outcome of applying server-side deletions."""
+
+    removed: frozenset[int]  # rows deleted locally too
+    kept: frozenset[int]  # rows with local changes, now marked deleted-on-server
+
+
+def table_of(entity: Entity) -> EntityTable:
+    """The SQL layout of ``entity``."""
+    return TABLES[entity]
+
+
+def _upsert_sql(table: EntityTable, only_newer: bool) -> str:
+    names = ["id", "server", "local", "sync", "gone", *table.column_names]
+    values = ["?"] * (5 + len(table.columns)) + [f"coalesce({d.lookup}, ?)" for d in table.derived]
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+    sql = (
+        f"INSERT INTO {table.table} ({', '.join(names)}) VALUES ({', '.join(values)}) "
+        f"ON CONFLICT(id) DO UPDATE SET {updates}"
+    )
+    if only_newer and "updated_at" in table.column_names:
+        t = table.table
+        sql += (
+            f" WHERE excluded.updated_at >= {t}.updated_at OR {t}.updated_at IS NULL"
+            " OR excluded.updated_at IS NULL"
+        )
+    return sql
+
+
+class _Writer:
+    """Pre-built statements and argument layout for one table."""
+
+    def __init__(self, table: EntityTable) -> None:
+        self.table = table
+        self.upsert = _upsert_sql(table, only_newer=False)
+        self.upsert_newer = _upsert_sql(table, only_newer=True)
+        position = {c.name: i for i, c in enumerate(table.columns)}
+        self.derived_keys = tuple(position[d.source] for d in table.derived)
+
+    def params(
+        self,
+        rid: int,
+        server: bytes | None,
+        local: bytes | None,
+        sync: str | None,
+        gone: int | None,
+        record: Mapping[str, Any],
+    ) -> tuple[Any, ...]:
+        values = self.table.extract(record)
+        extra: list[Any] = []
+        for key, fallback in zip(self.derived_keys, self.table.fallbacks(record), strict=True):
+            extra.append(values[key])
+            extra.append(fallback)
+        return (rid, server, local, sync, gone, *values, *extra)
+
+
+_WRITERS = {entity: _Writer(table) for entity, table in TABLES.items()}
+
+
+def marker(gone: bool, entries: Sequence[tuple[str, str]], conflicts: bool) -> RecordSync | None:
+    """The row marker for (kind, state) entries; None means synced."""
+    states = {state for _, state in entries}
+    if gone or OpState.DELETED_ON_SERVER in states:
+        return RecordSync.DELETED_ON_SERVER
+    if conflicts:
+        return RecordSync.CONFLICT
+    if OpState.NEEDS_ATTENTION in states:
+        return RecordSync.NEEDS_ATTENTION
+    if any(kind == OpKind.CREATE for kind, _ in entries):
+        return RecordSync.NOT_CREATED
+    return RecordSync.PENDING if entries else None
+
+
+class Records:
+    """Reads and writes record rows. Writes must run inside a store write transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._conn: sqlite3.Connection = session.conn
+
+    # -------------------------------------------------------------- reads
+
+    def get(self, entity: Entity, rid: int) -> StoredRecord | None:
+        """The record ``rid`` of ``entity``, or None."""
+        found = self.get_many(entity, [rid])
+        return found.get(rid)
+
+    def require(self, entity: Entity, rid: int) -> StoredRecord:
+        """The record, or UnknownRecordError."""
+        record = self.get(entity, rid)
+        if record is None:
+            raise UnknownRecordError(f"There is no {entity.label.lower()} with id {rid}.")
+        return record
+
+    def get_many(self, entity: Entity, ids: Iterable[int]) -> dict[int, StoredRecord]:
+        """Records by id (missing ids are left out)."""
+        table = TABLES[entity].table
+        codec = self._s.codec
+        result: dict[int, StoredRecord] = {}
+        wanted = list(ids)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, server, local, sync FROM {table} WHERE id IN ({marks})"
+            for rid, server_blob, local_blob, sync in self._conn.execute(sql, chunk):
+                server = codec.decode(server_blob)
+                data = codec.decode(local_blob) if local_blob is not None else server
+                result[rid] = StoredRecord(
+                    entity, rid, data or {}, server, RecordSync(sync or RecordSync.SYNCED)
+                )
+        return result
+
+    def related(self, entity: Entity, column: str, value: int) -> list[StoredRecord]:
+        """Records whose indexed ``column`` equals ``value`` (e.g. the notes of a deal)."""
+        table = TABLES[entity]
+        if column not in table.column_names:
+            raise ValueError(f"{table.table} has no column {column!r}")
+        sql = f"SELECT id FROM {table.table} WHERE {column} = ? ORDER BY id"
+        ids = [row[0] for row in self._conn.execute(sql, (value,))]
+        found = self.get_many(entity, ids)
+        return [found[i] for i in ids if i in found]
+
+    def exists(self, entity: Entity, rid: int) -> bool:
+        """True if the row exists."""
+        sql = f"SELECT 1 FROM {TABLES[entity].table} WHERE id = ?"
+        return self._conn.execute(sql, (rid,)).fetchone() is not None
+
+    def count(self, entity: Entity) -> int:
+        """Number of rows of ``entity``."""
+        return int(self._conn.execute(f"SELECT count(*) FROM {TABLES[entity].table}").fetchone()[0])
+
+    def server_ids(self, entity: Entity) -> array.array[int]:
+        """Ids of the rows that exist on the server as far as we know (for id sweeps)."""
+        sql = (
+            f"SELECT id FROM {TABLES[entity].table} "
+            "WHERE id > 0 AND server IS NOT NULL AND gone IS NULL ORDER BY id"
+        )
+        return array.array("q", (row[0] for row in self._conn.execute(sql)))
+
+    # -------------------------------------------------------------- server data
+
+    def upsert_server(self, entity: Entity, records: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Store records as the server sent them; returns their ids.
+
+        Rows without local changes are replaced in bulk (an older copy never replaces a
+        newer one, by ``updated_at``); rows with queued changes or open conflicts get the new
+        server JSON with those changes laid over it again, so a pull never overwrites a
+        pending local value. Records with a queued local delete are skipped.
+        """
+        if not records:
+            return []
+        writer = _WRITERS[entity]
+        special = self._special_ids(entity, [int(r["id"]) for r in records])
+        deleting = self._deleting_ids(entity) if special else set()
+        plain = [r for r in records if int(r["id"]) not in special]
+        blobs = self._s.codec.encode_many(entity.value, list(plain))
+        rows = [
+            writer.params(int(r["id"]), blob, None, None, None, r)
+            for r, blob in zip(plain, blobs, strict=True)
+        ]
+        self._conn.executemany(writer.upsert_newer, rows)
+        for record in records:
+            rid = int(record["id"])
+            if rid in special and rid not in deleting:
+                self._store_server_copy(entity, rid, record)
+        return [int(r["id"]) for r in records]
+
+    def _store_server_copy(self, entity: Entity, rid: int, record: Mapping[str, Any]) -> None:
+        table = TABLES[entity].table
+        current = self._conn.execute(f"SELECT server FROM {table} WHERE id = ?", (rid,)).fetchone()
+        if current is not None and current[0] is not None:
+            old = self._s.codec.decode(current[0])
+            old_ts = (
+                TABLES[entity].extract(old) if "updated_at" in TABLES[entity].column_names else ()
+            )
+            new_ts = TABLES[entity].extract(record) if old_ts else ()
+            names = TABLES[entity].column_names
+            if old_ts:
+                at = names.index("updated_at")
+                if old_ts[at] is not None and new_ts[at] is not None and new_ts[at] < old_ts[at]:
+                    return
+        blob = self._s.codec.encode(entity.value, record)
+        if current is None:
+            self._conn.execute(
+                _WRITERS[entity].upsert,
+                _WRITERS[entity].params(rid, blob, None, None, None, record),
+            )
+        else:
+            self._conn.execute(f"UPDATE {table} SET server = ? WHERE id = ?", (blob, rid))
+        self.refresh(entity, rid)
+
+    def set_server(self, entity: Entity, rid: int, record: Mapping[str, Any] | None) -> None:
+        """Replace the server JSON of ``rid`` (creating the row if needed), then refresh it."""
+        blob = None if record is None else self._s.codec.encode(entity.value, record)
+        table = TABLES[entity].table
+        cur = self._conn.execute(f"UPDATE {table} SET server = ? WHERE id = ?", (blob, rid))
+        if cur.rowcount == 0:
+            writer = _WRITERS[entity]
+            self._conn.execute(
+                writer.upsert, writer.params(rid, blob, None, None, None, record or {"id": rid})
+            )
+        self.refresh(entity, rid)
+
+    def _special_ids(self, entity: Entity, ids: Sequence[int]) -> set[int]:
+        """Ids among ``ids`` with queued changes, open conflicts or a deleted-on-server mark."""
+        sql = (
+            "SELECT record_id FROM outbox WHERE entity = ?1 "
+            "UNION SELECT record_id FROM conflicts WHERE entity = ?1 AND state = 'open'"
+        )
+        busy = {row[0] for row in self._conn.execute(sql, (entity.value,))}
+        return busy.intersection(ids)
+
+    def _deleting_ids(self, entity: Entity) -> set[int]:
+        sql = "SELECT record_id FROM outbox WHERE entity = ? AND kind = 'delete'"
+        return {row[0] for row in self._conn.execute(sql, (entity.value,))}
+
+    # -------------------------------------------------------------- effective rows
+
+    def refresh(self, entity: Entity, rid: int) -> None:
+        """Recompute the effective JSON, columns and marker of ``rid`` from its server JSON,
+        open conflicts and queued patches (in queue order)."""
+        table = TABLES[entity]
+        row = self._conn.execute(
+            f"SELECT server, gone FROM {table.table} WHERE id = ?", (rid,)
+        ).fetchone()
+        entries = self._conn.execute(
+            "SELECT kind, state, patch FROM outbox WHERE entity = ? AND record_id = ? ORDER BY seq",
+            (entity.value, rid),
+        ).fetchall()
+        if any(kind == OpKind.DELETE for kind, _, _ in entries):
+            # The row leaves the tables as soon as the user deletes it (the DELETE entry
+            # keeps a snapshot for undo); a pull must not bring it back.
+            self._conn.execute(f"DELETE FROM {table.table} WHERE id = ?", (rid,))
+            return
+        conflicts = self._conn.execute(
+            "SELECT field, mine FROM conflicts WHERE entity = ? AND record_id = ? "
+            "AND state = 'open' ORDER BY id",
+            (entity.value, rid),
+        ).fetchall()
+        has_create = any(kind == OpKind.CREATE for kind, _, _ in entries)
+        if row is None and not has_create:
+            return
+        server_blob = row[0] if row is not None else None
+        gone = row[1] if row is not None else None
+        server = self._s.codec.decode(server_blob)
+        effective: dict[str, Any] = dict(server or {})
+        if conflicts:
+            effective = apply_patch(effective, {f: json.loads(m) for f, m in conflicts})
+        for _, _, patch in entries:
+            effective = apply_patch(effective, json.loads(patch))
+        effective["id"] = rid
+        changed = bool(entries or conflicts)
+        mark = marker(bool(gone), [(k, s) for k, s, _ in entries], bool(conflicts))
+        local = self._s.codec.encode(entity.value, effective) if changed else None
+        writer = _WRITERS[entity]
+        self._conn.execute(
+            writer.upsert,
+            writer.params(
+                rid, server_blob, local, None if mark is None else mark.value, gone, effective
+            ),
+        )
+
+    def delete_row(self, entity: Entity, rid: int) -> None:
+        """Remove a row (the search index follows through triggers)."""
+        self._conn.execute(f"DELETE FROM {TABLES[entity].table} WHERE id = ?", (rid,))
+
+    def change_id(self, entity: Entity, old: int, new: int) -> None:
+        """Give row ``old`` the id ``new``, replacing any row already there."""
+        table = TABLES[entity].table
+        self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (new,))
+        self._conn.execute(f"UPDATE {table} SET id = ? WHERE id = ?", (new, old))
+
+    # -------------------------------------------------------------- server deletions
+
+    def deleted_on_server(self, entity: Entity, ids: Iterable[int]) -> DeletionResult:
+        """Apply deletions seen on the server.
+
+        A row with no local changes is removed. A row with queued changes or open conflicts
+        is kept and marked deleted-on-server, its waiting changes parked, so nothing the
+        user typed is lost (they can recreate the record or discard the changes). A queued
+        local delete of the same record is simply done.
+        """
+        wanted = [i for i in ids if i > 0]
+        special = self._special_ids(entity, wanted)
+        removed: set[int] = set()
+        kept: set[int] = set()
+        table = TABLES[entity].table
+        for rid in wanted:
+            if rid not in special:
+                if self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (rid,)).rowcount:
+                    removed.add(rid)
+                continue
+            deleting = self._conn.execute(
+                "DELETE FROM outbox WHERE entity = ? AND record_id = ? AND kind = 'delete' "
+                "AND state != 'sending'",
+                (entity.value, rid),
+            ).rowcount
+            if deleting:
+                removed.add(rid)
+                continue
+            self._conn.execute(f"UPDATE {table} SET gone = 1 WHERE id = ?", (rid,))
+            self._conn.execute(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE entity = ? AND record_id = ? "
+                "AND state = 'pending'",
+                (
+                    OpState.DELETED_ON_SERVER.value,
+                    "This record was deleted on the server.",
+                    entity.value,
+                    rid,
+                ),
+            )
+            self.refresh(entity, rid)
+            kept.add(rid)
+        return DeletionResult(frozenset(removed), frozenset(kept))
+
+    def sweep(self, entity: Entity, live_ids: Iterable[int]) -> DeletionResult:
+        """Treat every server-known row whose id is not in ``live_ids`` as deleted there.
+
+        ``live_ids`` is a complete id listing of the entity from the server. Only call it
+        after a listing that finished: a partial listing would delete rows that exist.
+        """
+        live = set(live_ids)
+        missing = [rid for rid in self.server_ids(entity) if rid not in live]
+        return self.deleted_on_server(entity, missing)
