@@ -54,12 +54,13 @@ class OutboxMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ helpers
 
-    def _queued_fields(self, rid: int) -> set[str]:
-        return {f for e in self.store.read().outbox.entries(record_id=rid) for f in e.patch}
-
     def _settle(self, rid: int) -> None:
-        queued = self._queued_fields(rid)
-        self.mine[rid] = {f: v for f, v in self.mine[rid].items() if f in queued}
+        """After a discard or a confirm, the user's value of a field is the one in the
+        latest entry still queued for it; a field no longer queued shows the server's."""
+        latest: dict[str, str] = {}
+        for entry in self.store.read().outbox.entries(record_id=rid):
+            latest.update(entry.patch)
+        self.mine[rid] = {f: latest[f] for f in self.mine[rid] if f in latest}
 
     # ------------------------------------------------------------ rules
 
