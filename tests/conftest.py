@@ -127,9 +127,23 @@ def qloop(qapp: Any) -> Iterator[ScenarioRunner]:
     finally:
         problems = runner.finish()
         loop.close()
+        _kill_qasync_timers(loop)
         asyncio.set_event_loop(None)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+def _kill_qasync_timers(loop: Any) -> None:
+    """Stop the Qt timers a closed qasync loop still has registered (e.g. the 30 s one of
+    ``asyncio.wait_for``): left alive they fire in a later test after the loop's timer
+    object was collected, and Qt crashes in ``QCoreApplication::notifyInternal2``."""
+    timer = getattr(loop, "_timer", None)
+    callbacks = getattr(timer, "_SimpleTimer__callbacks", None)
+    if timer is None or not isinstance(callbacks, dict):
+        return
+    for timer_id in list(callbacks):
+        timer.killTimer(timer_id)
+        callbacks.pop(timer_id, None)
 
 
 @pytest.fixture
