@@ -8,11 +8,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from crmdesk.sandbox import control
+from crmdesk.sandbox import control, files
 from crmdesk.sandbox.crud import resource_routes, sub_collection_route
 from crmdesk.sandbox.gate import API_PREFIX, Gate
 from crmdesk.sandbox.http import ApiError, json_response
-from crmdesk.sandbox.resources import admin, companies, deals, deleted, notes, people, users
+from crmdesk.sandbox.resources import (
+    admin,
+    calendar,
+    companies,
+    deals,
+    deleted,
+    documents,
+    notes,
+    people,
+    users,
+)
 from crmdesk.sandbox.state import SandboxState
 
 
@@ -45,10 +55,19 @@ def api_routes() -> list[BaseRoute]:
         sub_collection_route(company, deal, "company_id"),
         sub_collection_route(company, person, "company_id"),
         sub_collection_route(company, note, "company_id"),
+        # By analogy (reference 4.1/4.3): entries of a deal, person or company.
+        sub_collection_route(deal, calendar.RESOURCE, "deal_id"),
+        sub_collection_route(person, calendar.RESOURCE, "person_id"),
+        sub_collection_route(company, calendar.RESOURCE, "company_id"),
+        sub_collection_route(deal, documents.RESOURCE, "deal_id"),
+        sub_collection_route(person, documents.RESOURCE, "person_id"),
+        sub_collection_route(company, documents.RESOURCE, "company_id"),
         *resource_routes(deal),
         *resource_routes(person),
         *resource_routes(company),
         *notes.routes(),
+        *calendar.routes(),
+        *documents.routes(),
         *users.routes(),
         *admin.routes(),
     ]
@@ -59,5 +78,5 @@ def build_app(state: SandboxState) -> Gate:
     handlers = {ApiError: _api_error, HTTPException: _http_error}
     api = Starlette(routes=[Mount(API_PREFIX, routes=api_routes())], exception_handlers=handlers)
     control_app = Starlette(routes=control.routes(), exception_handlers=handlers)
-    files = Starlette(routes=control.file_routes(), exception_handlers=handlers)
-    return Gate(state, api, control_app, files)
+    served = Starlette(routes=files.file_routes(), exception_handlers=handlers)
+    return Gate(state, api, control_app, served)

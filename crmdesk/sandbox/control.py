@@ -4,6 +4,8 @@
 * ``GET|PUT /_sandbox/faults``: read or replace the injected faults (JSON body with the
   fields of ``Faults``; a PUT replaces all of them, missing ones reset to "off").
 * ``PUT /_sandbox/rate_limit``: ``{"rate_limit": "10/5" | null, "mode": "bucket"|"window"}``.
+* ``POST /_sandbox/files?name=a.pdf&content_type=application/pdf``: park the body at a
+  loopback URL (answers ``{"url": ...}``) to create a document from.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from crmdesk.sandbox import files
 from crmdesk.sandbox.http import ApiError, json_response
 from crmdesk.sandbox.options import Faults, RateLimit
 from crmdesk.sandbox.state import SandboxState
@@ -114,9 +117,5 @@ def routes() -> list[BaseRoute]:
         Route("/_sandbox/health", health, methods=["GET"]),
         Route("/_sandbox/faults", faults, methods=["GET", "PUT"]),
         Route("/_sandbox/rate_limit", rate_limit, methods=["PUT"]),
+        *files.control_routes(),
     ]
-
-
-def file_routes() -> list[BaseRoute]:
-    """Routes of the files the sandbox serves (documents' public links)."""
-    return []

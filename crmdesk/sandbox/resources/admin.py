@@ -489,6 +489,93 @@ def _notification_hook(ctx: Ctx, values: Row, existing: Row | None, problems: Pr
         values.setdefault("account_id", ctx.state.catalog.settings.get("id"))
 
 
+def _customer_hook(ctx: Ctx, values: Row, existing: Row | None, problems: Problems) -> None:
+    if existing is not None:
+        return
+    company_id = values.get("company_id")
+    if company_id is None:
+        return
+    if any(r.get("company_id") == company_id for r in ctx.state.catalog.rows("customers")):
+        problems.add("company_id", "is already a customer")
+        return
+    values.setdefault("owner_id", ctx.user_id)
+    values.setdefault("health_score", 75)
+    _set_customer(ctx, int(company_id), True)
+
+
+def _set_customer(ctx: Ctx, company_id: int, on: bool) -> None:
+    """Flag a company as customer (or not); converting leaves a "Customer" system note."""
+    from crmdesk.sandbox.effects import bump
+
+    db = ctx.state.db
+    db.conn.execute("UPDATE companies SET is_customer = ? WHERE id = ?", (int(on), company_id))
+    bump(ctx, "companies", [company_id])
+    if on:
+        category = next(
+            (
+                r["id"]
+                for r in ctx.state.catalog.rows("note_categories")
+                if r.get("name") == "Customer" and r.get("system")
+            ),
+            None,
+        )
+        stamp = ctx.state.stamp()
+        db.insert(
+            "notes",
+            {
+                "content": "converted this company to a customer",
+                "company_id": company_id,
+                "user_id": ctx.user_id,
+                "created_by_user_id": ctx.user_id,
+                "note_category_id": category,
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+
+
+def _customer_deleted(ctx: Ctx, row: Row) -> Any:
+    # Recorded: DELETE /customers/:id answers 200 {"success": true}, not 204.
+    if row.get("company_id") is not None:
+        with ctx.state.db.transaction():
+            _set_customer(ctx, int(row["company_id"]), False)
+    return {"success": True}
+
+
+def _feature_routes() -> list[BaseRoute]:
+    """``/admin/features/:id``: integration plumbing, kept minimal (section 4.11)."""
+
+    async def feature(request: Request) -> Response:
+        ctx = context(request)
+        name = request.path_params["name"]
+        db = ctx.state.db
+        stored = db.meta_json("features") or {}
+        providers = stored.get(name)
+        if request.method != "GET":
+            if not ctx.is_admin:
+                raise forbidden("Only account administrators can change features")
+            providers = list(providers or [])
+            if request.method == "PUT":
+                body = await body_attributes(request, "feature")
+                provider = body.get("provider", body)
+                if isinstance(provider, dict):
+                    providers = [
+                        p
+                        for p in providers
+                        if p.get("provider_key") != provider.get("provider_key")
+                    ]
+                    providers.append(provider)
+            else:
+                key = request.query_params.get("provider_key")
+                providers = [p for p in providers if p.get("provider_key") != key]
+            stored[name] = providers or None
+            with db.transaction():
+                db.set_meta("features", json.dumps(stored))
+        return json_response({"id": name, "providers": providers or None})
+
+    return [Route("/admin/features/{name}", feature, methods=["GET", "PUT", "DELETE"])]
+
+
 def routes() -> list[BaseRoute]:
     """Every lookup route."""
     found: list[BaseRoute] = []
@@ -531,6 +618,10 @@ def routes() -> list[BaseRoute]:
         )
     )
     found.extend(lookup_routes("searches", "/searches"))
+    found.extend(
+        lookup_routes("customers", "/customers", hook=_customer_hook, on_delete=_customer_deleted)
+    )
+    found.extend(_feature_routes())
     found.extend(
         lookup_routes("account_notifications", "/account_notifications", hook=_notification_hook)
     )
