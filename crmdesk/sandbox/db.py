@@ -31,12 +31,14 @@ class Database:
         # The connection is created on the caller's thread (start-up, seeding) and then used
         # only by the server thread; never by two threads at once.
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA foreign_keys = OFF")
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA cache_size = -65536")
         self._depth = 0
+
+    def take_over(self) -> None:
+        """Switch to WAL (files only): called once the file is known to be ours."""
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
 
     # ------------------------------------------------------------------ set-up
     def is_initialised(self) -> bool:
@@ -45,6 +47,10 @@ class Database:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
         ).fetchone()
         return found is not None and self.meta("seeded") == "1"
+
+    def has_tables(self) -> bool:
+        """True if the file holds any table at all."""
+        return bool(self.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'"))
 
     def create_schema(self) -> None:
         """Create every table and set each id sequence to its base."""

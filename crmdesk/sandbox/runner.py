@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 
 from crmdesk.sandbox.app import build_app
-from crmdesk.sandbox.db import Database
+from crmdesk.sandbox.db import Database, SandboxDataError
 from crmdesk.sandbox.options import Faults, RateLimit, SandboxOptions
 from crmdesk.sandbox.seed import seed_database
 from crmdesk.sandbox.state import SandboxState
@@ -32,10 +32,16 @@ def open_state(options: SandboxOptions) -> SandboxState:
     try:
         if db.existed and db.is_initialised():
             db.check_version()
-            db.conn.executescript("")  # nothing to migrate at schema version 1
+            db.take_over()
             if options.keys_explicit:
                 _replace_keys(db, options)
+        elif db.existed and db.has_tables():
+            raise SandboxDataError(
+                f"{options.db} is not a sandbox database (or its seeding was interrupted);"
+                " refusing to write into it - choose a new --db file"
+            )
         else:
+            db.take_over()
             seed_database(db, options)
     except BaseException:
         db.close()

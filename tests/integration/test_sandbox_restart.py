@@ -44,3 +44,20 @@ def test_same_seed_and_anchor_give_the_same_data(sandbox_factory: Any) -> None:
         different = api.get("/deals").json()
     assert bodies[0] == bodies[1]
     assert different != bodies[0][0]
+
+
+def test_a_foreign_database_is_refused_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from crmdesk.sandbox import Sandbox
+    from crmdesk.sandbox.db import SandboxDataError
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE mine (x)")
+    before = path.read_bytes()
+    with pytest.raises(SandboxDataError, match="not a sandbox database"):
+        Sandbox.start(db=str(path))
+    assert path.read_bytes() == before
