@@ -70,6 +70,7 @@ class Catalog:
             else {row["id"]: row for row in rows}
             for kind, rows in grouped.items()
         }
+        self._labels: dict[str, list[Row]] = {}
         stored = self.db.meta_json("account")
         self.settings = stored if isinstance(stored, dict) else {}
         self.version += 1
@@ -117,7 +118,11 @@ class Catalog:
 
     def custom_labels(self, entity: str) -> list[Row]:
         """Custom field labels of ``deal``, ``person`` or ``company`` in position order."""
-        return [row for row in self.rows("custom_field_labels") if row.get("entity") == entity]
+        found = self._labels.get(entity)
+        if found is None:
+            found = [r for r in self.rows("custom_field_labels") if r.get("entity") == entity]
+            self._labels[entity] = found
+        return found
 
     def dropdown_entries(self, label_id: int) -> list[Row]:
         """Dropdown entries of a custom field label."""

@@ -50,7 +50,21 @@ def format_ts(epoch: int | None, tz: tzinfo) -> str | None:
     """``2026/08/05 09:01:14 -0400`` for an epoch second in ``tz``; None stays None."""
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, tz).strftime("%Y/%m/%d %H:%M:%S %z")
+    moment = datetime.fromtimestamp(epoch, tz)
+    # Hand-built (not strftime): this runs for every timestamp of every listed record.
+    return (
+        f"{moment.year:04d}/{moment.month:02d}/{moment.day:02d} "
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} "
+        f"{_offset(moment.utcoffset())}"
+    )
+
+
+@lru_cache(maxsize=256)
+def _offset(delta: timedelta | None) -> str:
+    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
 
 
 def format_iso_utc(epoch: int | None) -> str | None:

@@ -83,6 +83,8 @@ class Resource:
     after_write: AfterWrite | None = None
     on_delete: OnDelete | None = None
     list_extras: ListExtras | None = None
+    #: (ctx, created row, whole request body): siblings of the wrapper (todo templates).
+    on_created: Callable[[Ctx, Row, Row], None] | None = None
     base_filter: Filter | None = None
     by_user_columns: tuple[str, ...] = ("created_by_user_id", "updated_by_user_id")
     tombstone: bool = True
@@ -362,8 +364,12 @@ def resource_routes(res: Resource, path: str | None = None) -> list[BaseRoute]:
     async def collection(request: Request) -> Response:
         ctx = context(request)
         if request.method == "POST":
-            attrs = await body_attributes(request, res.wrapper)
-            row = create_record(ctx, res, attrs)
+            body = await read_body(request)
+            with ctx.state.db.transaction():  # one transaction: a 422 leaves nothing behind
+                row = create_record(ctx, res, unwrap(body, res.wrapper))
+                if res.on_created is not None:
+                    res.on_created(ctx, row, body)
+                    row = fetch(ctx, res, row["id"])
             return json_response(res.shape(ctx, [row], "write")[0])
         return json_response(run_list(ctx, res))
 

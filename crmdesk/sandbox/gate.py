@@ -1,7 +1,8 @@
 """The outermost ASGI layer: what happens to every API request before a resource sees it.
 
-In order: the optional ``.json`` suffix is dropped, PATCH becomes PUT, the ``api_key``
-(``app_key`` optional) is checked, the per-key rate limit is charged, injected faults
+In order: the optional ``.json`` suffix is dropped, PATCH becomes PUT, the caller is
+identified (``api_key`` with an optional ``app_key``; or a Bearer JWT; or ``account_key``,
+see ``auth``), the per-key rate limit is charged, injected faults
 apply, then the request is routed. Every answer carries ``X-Ratelimit-*`` headers.
 Paths outside ``/api/v3``: ``/_sandbox/...`` (control, loopback only) and the document
 links the sandbox serves.
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from crmdesk.sandbox import auth
 from crmdesk.sandbox.ratelimit import Decision
 from crmdesk.sandbox.state import SandboxState
 
@@ -25,6 +27,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
 
 API_PREFIX = "/api/v3"
 CONTROL_PREFIX = "/_sandbox"
@@ -58,12 +61,9 @@ async def send_json(send: Send, status: int, body: Any, headers: list[tuple[byte
     await send({"type": "http.response.body", "body": payload})
 
 
-def _api_key(scope: Scope) -> str | None:
+def _query(scope: Scope) -> dict[str, str]:
     query = scope.get("query_string", b"").decode("latin-1")
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "api_key":
-            return str(value)
-    return None
+    return dict(parse_qsl(query, keep_blank_values=True))
 
 
 class Gate:
@@ -119,21 +119,26 @@ class Gate:
             scope["method"] = "PUT"
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", uuid.uuid4().hex.encode())]
 
-        key = _api_key(scope)
-        user_id = state.catalog.user_ids_by_key.get(key) if key else None
+        relative = path[len(API_PREFIX) :] or "/"
+        if relative == "/auth" and scope["method"] == "POST":
+            await self._login(scope, receive, send, extra)
+            return
+        key, user_id, claims = self._identify(scope)
         if user_id is None or state.catalog.users[user_id]["deleted_at"] is not None:
             headers = state.limiter.peek().headers() + extra
             await send_json(send, 401, {"error": "Unknown api_key"}, headers)
             return
-        decision: Decision = state.limiter.check(key or "")
+        decision: Decision = state.limiter.check(key)
         rate_headers = decision.headers()
         if not decision.allowed:
             await send_json(send, 429, {"error": "Rate limit exceeded"}, rate_headers + extra)
             return
         scope["sandbox.user_id"] = user_id
+        if relative in ("/auth/renew", "/auth/revoke"):
+            await self._token(scope, send, user_id, claims, rate_headers + extra)
+            return
 
         faults = state.faults
-        relative = path[len(API_PREFIX) :] or "/"
         affected = faults.active and (
             (not faults.methods or scope["method"] in faults.methods)
             and relative.startswith(faults.path_prefix)
@@ -177,6 +182,78 @@ class Gate:
             await send(message)
 
         await self.api(scope, receive, send_with_headers)
+
+    def _identify(self, scope: Scope) -> tuple[str, int | None, dict[str, Any] | None]:
+        """(rate-limit key, user id, JWT claims) of a request; user id None if unknown."""
+        catalog = self.state.catalog
+        params = _query(scope)
+        key = params.get("api_key")
+        if key:
+            return key, catalog.user_ids_by_key.get(key), None
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" and value[:7].lower() == b"bearer ":
+                claims = auth.read_token(self.state, value[7:].decode("latin-1").strip())
+                if claims is None:
+                    return "", None, None
+                user_id = int(claims.get("sub", 0))
+                return f"jwt:{user_id}", user_id if user_id in catalog.users else None, claims
+        account_key = params.get("account_key")
+        if account_key and account_key == catalog.settings.get("account_key"):
+            admins = [u for u in catalog.users.values() if u["is_account_admin"]]
+            return f"account:{account_key}", admins[0]["id"] if admins else None, None
+        return "", None, None
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send, extra: Headers) -> None:
+        from crmdesk.sandbox.clock import zone
+        from crmdesk.sandbox.http import Ctx
+        from crmdesk.sandbox.resources.users import user_shape
+
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        try:
+            body = json.loads(b"".join(chunks) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        headers = self.state.limiter.peek().headers() + extra
+        user_id = auth.login(self.state, body)
+        if user_id is None:
+            await send_json(send, 403, auth.LOGIN_FAILED, headers)
+            return
+        user = self.state.catalog.users[user_id]
+        ctx = Ctx(self.state, user, zone(user["time_zone"]), "", {})
+        shaped = user_shape(ctx, user)
+        app_key = _query(scope).get("app_key")
+        if app_key:
+            answer = {"user": shaped, "token": auth.issue_token(self.state, user_id, app_key)}
+        else:
+            answer = {"user": shaped}
+        await send_json(send, 200, answer, headers)
+
+    async def _token(
+        self,
+        scope: Scope,
+        send: Send,
+        user_id: int,
+        claims: dict[str, Any] | None,
+        headers: Headers,
+    ) -> None:
+        if claims is None:
+            await send_json(send, 401, {"error": "A bearer token is required"}, headers)
+            return
+        if scope["path"].endswith("/renew") and scope["method"] == "PUT":
+            auth.revoke(self.state, claims)
+            token = auth.issue_token(self.state, user_id, str(claims.get("aud", "")))
+            await send_json(send, 200, {"token": token}, headers)
+        elif scope["path"].endswith("/revoke") and scope["method"] == "DELETE":
+            auth.revoke(self.state, claims)
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await send_json(send, 405, {"error": "Method not allowed"}, headers)
 
     async def _drop(self, scope: Scope) -> None:
         transport = self.state.find_transport(scope.get("client"))

@@ -145,6 +145,7 @@ class SandboxServer(uvicorn.Server):
             connection.shutdown()
         for task in list(self.state.tasks):
             task.cancel()
+        self.state.fetcher.shutdown(wait=False, cancel_futures=True)
         pending = {*self.server_state.tasks, *self.state.tasks}
         if pending:
             await asyncio.wait(pending, timeout=2.0)

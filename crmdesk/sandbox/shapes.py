@@ -50,7 +50,7 @@ def opt_flag(value: Any) -> bool | None:
 
 def id_list(text: str | None) -> list[int]:
     """A stored JSON id array."""
-    if not text:
+    if not text or text == "[]":
         return []
     loaded = json.loads(text)
     return loaded if isinstance(loaded, list) else []
@@ -58,7 +58,7 @@ def id_list(text: str | None) -> list[int]:
 
 def custom_fields(ctx: Ctx, entity: str, stored: str | None) -> Row:
     """``{"custom_label_<id>": value}`` for every label of ``entity`` (null when empty)."""
-    values = json.loads(stored) if stored else {}
+    values = json.loads(stored) if stored and stored != "{}" else {}
     out: Row = {}
     for label in ctx.state.catalog.custom_labels(entity):
         value = values.get(str(label["id"]))

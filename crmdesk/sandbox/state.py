@@ -6,6 +6,7 @@ import asyncio
 import random
 import secrets
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from crmdesk.sandbox.catalog import Catalog
@@ -35,6 +36,9 @@ class SandboxState:
         self.host = options.host
         self.port = options.port
         self.tasks: set[asyncio.Task[Any]] = set()
+        # Document downloads run here, not in the loop's default executor, so a stop never
+        # waits for a slow remote server.
+        self.fetcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-fetch")
         self.find_transport: TransportFinder = lambda _client: None
         self.upload_limit = options.upload_limit
         self.requests_served = 0

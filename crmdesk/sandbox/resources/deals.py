@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from crmdesk.sandbox import conditions as c
+from crmdesk.sandbox.clock import local_date
 from crmdesk.sandbox.conditions import Where
-from crmdesk.sandbox.crud import Resource
+from crmdesk.sandbox.crud import Resource, create_record
 from crmdesk.sandbox.db import Row
 from crmdesk.sandbox.effects import bump, cascade_delete
 from crmdesk.sandbox.fields import Kind, Problems, blank, decimal_text, fd
-from crmdesk.sandbox.http import Ctx, query_flag
+from crmdesk.sandbox.http import Ctx, invalid_field, query_flag
 from crmdesk.sandbox.resources.companies import find_or_create_company
 from crmdesk.sandbox.shapes import (
     currency,
@@ -140,6 +142,45 @@ def _on_delete(ctx: Ctx, row: Row) -> None:
     cascade_delete(ctx, "Deal", row["id"])
 
 
+def _todo_template(ctx: Ctx, deal: Row, body: Row) -> None:
+    """``todo_template_id`` (+ ``todo_template_user_id``) next to ``deal`` on create: the
+    template's items become tasks of the new deal, due N days from today."""
+    from crmdesk.sandbox.fields import as_int
+    from crmdesk.sandbox.resources import calendar
+
+    try:
+        template_id = as_int(body.get("todo_template_id"))
+        owner_id = as_int(body.get("todo_template_user_id")) or ctx.user_id
+    except ValueError:
+        raise invalid_field("todo_template_id", "is not a valid id") from None
+    if template_id is None:
+        return
+    catalog = ctx.state.catalog
+    if catalog.lookup("todo_templates", template_id) is None:
+        raise invalid_field("todo_template_id", "is invalid")
+    if owner_id not in catalog.users:
+        raise invalid_field("todo_template_user_id", "is invalid")
+    today = local_date(ctx.state.stamp(), ctx.tz)
+    for item in catalog.rows("todo_template_items"):
+        if item.get("todo_template_id") != template_id:
+            continue
+        due = today + timedelta(days=int(item.get("due_date") or 0))
+        create_record(
+            ctx,
+            calendar.RESOURCE,
+            {
+                "type": "CalendarTask",
+                "name": item.get("description") or "To-do",
+                "due_date": due.isoformat(),
+                "owner_id": owner_id,
+                "category_id": item.get("event_category_id"),
+                "calendar_entry_priority_id": item.get("calendar_entry_priority_id"),
+                "association_type": "Deal",
+                "association_id": deal["id"],
+            },
+        )
+
+
 def _totals(ctx: Ctx, where: Where) -> dict[str, Any]:
     if not query_flag(ctx, "totals"):
         return {}
@@ -186,7 +227,9 @@ def shape(ctx: Ctx, rows: list[Row], view: str) -> list[Row]:
     )
     companies = db.get_many("companies", [r["company_id"] for r in rows], "id, name, is_customer")
     cur = currency(ctx, with_id=view == "write")
-    notify = catalog.active_user_ids() if view == "show" else None
+    # GET /people/:id/deals?include_notify_user_ids=true adds them to a list (JS client).
+    wants_notify = view == "show" or query_flag(ctx, "include_notify_user_ids")
+    notify = catalog.active_user_ids() if wants_notify else None
     now = ctx.state.stamp()
     out = []
     for r in rows:
@@ -411,4 +454,5 @@ RESOURCE = Resource(
     sync_links=_sync_links,
     on_delete=_on_delete,
     list_extras=_totals,
+    on_created=_todo_template,
 )

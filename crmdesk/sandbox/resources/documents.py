@@ -254,7 +254,10 @@ async def fetch_later(state: SandboxState, document_id: int, url: str) -> None:
     if state.options.document_fetch_delay:
         await asyncio.sleep(state.options.document_fetch_delay)
     try:
-        data, content_type = await asyncio.to_thread(_download, url, state.upload_limit)
+        loop = asyncio.get_running_loop()
+        data, content_type = await loop.run_in_executor(
+            state.fetcher, _download, url, state.upload_limit
+        )
         outcome: Row = {
             "upload_status": COMPLETE,
             "upload_status_error_message": None,
