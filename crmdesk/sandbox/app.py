@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from crmdesk.sandbox import control, files
+from crmdesk.sandbox import control, files, weblead
 from crmdesk.sandbox.crud import resource_routes, sub_collection_route
 from crmdesk.sandbox.gate import API_PREFIX, Gate
 from crmdesk.sandbox.http import ApiError, json_response
@@ -16,6 +16,7 @@ from crmdesk.sandbox.resources import (
     admin,
     calendar,
     companies,
+    customers,
     deals,
     deleted,
     documents,
@@ -70,6 +71,7 @@ def api_routes() -> list[BaseRoute]:
         *documents.routes(),
         *users.routes(),
         *admin.routes(),
+        *customers.routes(),
     ]
 
 
@@ -78,5 +80,7 @@ def build_app(state: SandboxState) -> Gate:
     handlers = {ApiError: _api_error, HTTPException: _http_error}
     api = Starlette(routes=[Mount(API_PREFIX, routes=api_routes())], exception_handlers=handlers)
     control_app = Starlette(routes=control.routes(), exception_handlers=handlers)
-    served = Starlette(routes=files.file_routes(), exception_handlers=handlers)
+    served = Starlette(
+        routes=[*files.file_routes(), *weblead.routes()], exception_handlers=handlers
+    )
     return Gate(state, api, control_app, served)

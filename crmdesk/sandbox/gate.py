@@ -4,8 +4,8 @@ In order: the optional ``.json`` suffix is dropped, PATCH becomes PUT, the calle
 identified (``api_key`` with an optional ``app_key``; or a Bearer JWT; or ``account_key``,
 see ``auth``), the per-key rate limit is charged, injected faults
 apply, then the request is routed. Every answer carries ``X-Ratelimit-*`` headers.
-Paths outside ``/api/v3``: ``/_sandbox/...`` (control, loopback only) and the document
-links the sandbox serves.
+Paths outside ``/api/v3``: ``/_sandbox/...`` (control, loopback only), the document
+links the sandbox serves, and the web-to-lead form target ``/web_lead``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ Headers = list[tuple[bytes, bytes]]
 API_PREFIX = "/api/v3"
 CONTROL_PREFIX = "/_sandbox"
 FILES_PREFIX = "/uploaded_documents"
+WEB_LEAD = "/web_lead"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"})
 
@@ -89,7 +90,7 @@ class Gate:
                 await send_json(send, 403, {"error": "The control path is loopback only"}, [])
                 return
             await self.control(scope, receive, send)
-        elif path.startswith(FILES_PREFIX):
+        elif path.startswith(FILES_PREFIX) or path == WEB_LEAD:
             await self.files(scope, receive, send)
         elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             await self._api(scope, receive, send)

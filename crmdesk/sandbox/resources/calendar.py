@@ -12,40 +12,31 @@ of a series destroys the whole series and answers 200 with the JSON array of des
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from crmdesk.sandbox import conditions as c
 from crmdesk.sandbox import recurrence
-from crmdesk.sandbox.clock import local_date, start_of_day, zone
+from crmdesk.sandbox.clock import local_date
 from crmdesk.sandbox.conditions import Where
 from crmdesk.sandbox.crud import Resource, resource_routes, run_list
 from crmdesk.sandbox.db import Row
 from crmdesk.sandbox.effects import ASSOCIATION_TABLES, bump, refresh_next_entry
-from crmdesk.sandbox.fields import Kind, Problems, as_bool, blank, fd
+from crmdesk.sandbox.fields import Kind, Problems, blank, fd
 from crmdesk.sandbox.http import Ctx, context, json_response
+from crmdesk.sandbox.resources.calendar_conditions import CONDITIONS, active_filter
+from crmdesk.sandbox.resources.calendar_series import (
+    EVENT,
+    TASK,
+    sort_at,
+    status_of,
+    sync_series,
+)
 from crmdesk.sandbox.shapes import day, lookup_mini, ts
 
-TASK, EVENT = "CalendarTask", "CalendarEvent"
 RECURRENCE_FIELDS = ("rrule", "rdate", "exrule", "exdate", "recurrence_end")
-#: Fields a base entry passes on to its occurrences.
-PROPAGATED = (
-    "type",
-    "name",
-    "description",
-    "owner_id",
-    "category_id",
-    "all_day",
-    "active",
-    "association_type",
-    "association_id",
-    "company_id",
-    "calendar_entry_priority_id",
-)
 
 FIELDS = (
     fd("type", Kind.CHOICE, choices=(TASK, EVENT)),
@@ -72,35 +63,12 @@ FIELDS = (
 )
 
 
-def _status_of(ctx: Ctx, status_type: str) -> int | None:
-    for row in ctx.state.catalog.rows("calendar_entry_statuses"):
-        if row.get("status_type") == status_type:
-            return int(row["id"])
-    return None
-
-
-def owner_zone(ctx: Ctx, owner_id: int | None) -> tzinfo:
-    """Time zone of an entry's owner (dates of tasks and series are theirs)."""
-    owner = ctx.state.catalog.users.get(owner_id) if owner_id is not None else None
-    return zone(owner["time_zone"]) if owner else ctx.tz
-
-
-def sort_at(ctx: Ctx, row: Row) -> int | None:
-    """When an entry falls due: an event's start, a task's due day in its owner's zone."""
-    if row.get("type") == EVENT:
-        return row.get("start_at")
-    due = row.get("due_date")
-    if not due:
-        return None
-    return start_of_day(datetime.fromisoformat(due).date(), owner_zone(ctx, row.get("owner_id")))
-
-
 def _defaults(ctx: Ctx) -> Row:
     return {
         "owner_id": ctx.user_id,
         "active": True,
         "complete": False,
-        "calendar_entry_status_id": _status_of(ctx, "todo"),
+        "calendar_entry_status_id": status_of(ctx, "todo"),
     }
 
 
@@ -139,11 +107,11 @@ def _prepare(ctx: Ctx, values: Row, existing: Row | None, attrs: Row, problems: 
         was = bool(existing["complete"]) if existing else False
         if done and not was:
             values["completed_at"] = ctx.state.stamp()
-            values.setdefault("calendar_entry_status_id", _status_of(ctx, "done"))
+            values.setdefault("calendar_entry_status_id", status_of(ctx, "done"))
         elif not done and was:
             values["completed_at"] = None
-            if existing and existing["calendar_entry_status_id"] == _status_of(ctx, "done"):
-                values.setdefault("calendar_entry_status_id", _status_of(ctx, "todo"))
+            if existing and existing["calendar_entry_status_id"] == status_of(ctx, "done"):
+                values.setdefault("calendar_entry_status_id", status_of(ctx, "todo"))
     if "active" in values and values["active"] is None:
         values["active"] = True
     merged = {**(existing or {}), **values}
@@ -194,98 +162,6 @@ def _validate(ctx: Ctx, row: Row, problems: Problems) -> None:
         problems.add("due_date", "can't be blank")
     if (row.get("rrule") or row.get("rdate")) and sort_at(ctx, row) is None:
         problems.add("rrule", "needs a start time or a due date to repeat from")
-
-
-# ---------------------------------------------------------------------- series
-
-
-def _local_start(ctx: Ctx, row: Row, tz: tzinfo) -> datetime:
-    if row["type"] == EVENT:
-        return datetime.fromtimestamp(row["start_at"], tz).replace(tzinfo=None)
-    return datetime.fromisoformat(row["due_date"])
-
-
-def sync_series(ctx: Ctx, base: Row) -> None:
-    """Materialise the occurrences of a base entry (and drop the ones no longer due)."""
-    db = ctx.state.db
-    existing = db.rows("SELECT * FROM calendar_entries WHERE base_entry_id = ?", (base["id"],))
-    wanted: list[datetime] = []
-    tz = owner_zone(ctx, base["owner_id"])
-    if base["part_of_recurring_series"] and sort_at(ctx, base) is not None:
-        start = _local_start(ctx, base, tz)
-        months = int(ctx.state.catalog.settings.get("calendar_entry_recurring_end_date_months", 12))
-        today = local_date(ctx.state.stamp(), tz)
-        until = recurrence.horizon(start, today, base["recurrence_end"], months)
-        try:
-            wanted = recurrence.expand(
-                start,
-                rrule=base["rrule"],
-                rdate=base["rdate"],
-                exrule=base["exrule"],
-                exdate=base["exdate"],
-                until=until,
-                tz=tz,
-            )
-        except recurrence.RecurrenceError as error:
-            from crmdesk.sandbox.http import invalid_field
-
-            raise invalid_field(error.field, error.msg) from None
-    duration = (
-        (base["end_at"] - base["start_at"]) if base["type"] == EVENT and base["end_at"] else 0
-    )
-    # Occurrences are matched by day (so a new time of day keeps their ids), or by exact
-    # time for rules with several occurrences a day.
-    daily = len({m.date() for m in wanted}) == len(wanted)
-    by_day = {_occurrence_key(row, tz, daily): row for row in existing}
-    at = ctx.state.stamp()
-    keep: set[int] = set()
-    for moment in wanted:
-        values = {name: base[name] for name in PROPAGATED}
-        if base["type"] == EVENT:
-            start_at = int(moment.replace(tzinfo=tz).timestamp())
-            values.update(start_at=start_at, end_at=start_at + duration, due_date=None)
-        else:
-            values.update(start_at=None, end_at=None, due_date=moment.date().isoformat())
-        values["sort_at"] = sort_at(ctx, {**values})
-        current = by_day.get(moment.date() if daily else moment)
-        if current is None:
-            values.update(
-                base_entry_id=base["id"],
-                part_of_recurring_series=1,
-                complete=0,
-                created_by_user_id=ctx.user_id,
-                created_at=at,
-                updated_at=at,
-                calendar_entry_status_id=_status_of(ctx, "todo"),
-            )
-            keep.add(db.insert("calendar_entries", values))
-            continue
-        keep.add(current["id"])
-        changes = {
-            k: v
-            for k, v in values.items()
-            if current.get(k) != (int(v) if isinstance(v, bool) else v)
-        }
-        if changes:
-            changes["updated_at"] = ctx.state.stamp(current["updated_at"])
-            db.update(
-                "calendar_entries",
-                current["id"],
-                {k: (int(v) if isinstance(v, bool) else v) for k, v in changes.items()},
-            )
-    for row in existing:
-        if row["id"] not in keep:
-            db.delete("calendar_entries", row["id"], "calendar_entry", at)
-
-
-def _occurrence_key(row: Row, tz: tzinfo, daily: bool) -> Any:
-    if row["type"] == EVENT and row["start_at"] is not None:
-        moment = datetime.fromtimestamp(row["start_at"], tz).replace(tzinfo=None)
-    elif row["due_date"]:
-        moment = datetime.fromisoformat(row["due_date"])
-    else:
-        return None
-    return moment.date() if daily else moment
 
 
 def _after_write(ctx: Ctx, before: Row | None, after: Row) -> None:
@@ -461,117 +337,6 @@ def shape(ctx: Ctx, rows: list[Row], view: str) -> list[Row]:
     return out
 
 
-# ---------------------------------------------------------------------- conditions
-
-
-def _day_window(days_from: int, days_to: int | None, week: bool = False) -> c.Compiler:
-    """Entries due in a window of days relative to today (in the user's zone)."""
-
-    def compile_(where: Where, value: Any, tz: tzinfo, key: str) -> None:
-        if not _on(value):
-            return
-        today = local_date(ctx_now(), tz)
-        if week:
-            today = today - timedelta(days=today.weekday())  # weeks start on Monday
-        low = start_of_day(today + timedelta(days=days_from), tz)
-        if days_to is None:
-            where.add("sort_at >= ?", low)
-        else:
-            where.add(
-                "sort_at >= ? AND sort_at < ?",
-                low,
-                start_of_day(today + timedelta(days=days_to), tz),
-            )
-
-    return compile_
-
-
-def ctx_now() -> int:
-    """The current epoch second (a seam for conditions that depend on today)."""
-    from crmdesk.sandbox.clock import now
-
-    return now()
-
-
-def _on(value: Any) -> bool:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return as_bool(value) is not False and value not in (None, "")
-    except ValueError:
-        return str(value).lower() in ("yes", "y")
-
-
-def _late(where: Where, value: Any, tz: tzinfo, key: str) -> None:
-    if _on(value):
-        where.add("complete = 0 AND sort_at < ?", start_of_day(local_date(ctx_now(), tz), tz))
-
-
-def _within(where: Where, value: Any, tz: tzinfo, key: str) -> None:
-    if isinstance(value, str) and value.strip().isdigit():
-        today = local_date(ctx_now(), tz)
-        where.add(
-            "sort_at >= ? AND sort_at < ?",
-            start_of_day(today, tz),
-            start_of_day(today + timedelta(days=int(value) + 1), tz),
-        )
-        return
-    c.time_range("sort_at")(where, value, tz, key)
-
-
-def _bound(op: str) -> c.Compiler:
-    def compile_(where: Where, value: Any, tz: tzinfo, key: str) -> None:
-        low, high = c._bounds(value, tz, key)
-        where.add(f"sort_at {op} ?", low if op == ">=" else high)
-
-    return compile_
-
-
-def _kind(where: Where, value: Any, tz: tzinfo, key: str) -> None:
-    text = str(value[0] if isinstance(value, list) and value else value).lower()
-    if text in ("task", "calendartask", "todo", "to-do"):
-        where.add("type = ?", TASK)
-    elif text in ("event", "calendarevent"):
-        where.add("type = ?", EVENT)
-
-
-CONDITIONS: dict[str, c.Compiler] = {
-    "calendar_entry_id": c.ids("id"),
-    "named": c.text("name"),
-    "kind": _kind,
-    "owner_id": c.ids("owner_id"),
-    "completed": c.flag("complete = 1", "complete = 0"),
-    "incomplete": c.flag("complete = 0", "complete = 1"),
-    "late": _late,
-    "today": _day_window(0, 1),
-    "tomorrow": _day_window(1, 2),
-    "this_week": _day_window(0, 7, week=True),
-    "next_week": _day_window(7, 14, week=True),
-    "future": _day_window(1, None),
-    "within": _within,
-    "starting_at": _bound(">="),
-    "ending_at": _bound("<="),
-    "someday": c.flag("sort_at IS NULL"),
-    "recurrences_of": c.ids("base_entry_id"),
-    "non_recurring": c.flag("part_of_recurring_series = 0"),
-    "base_entries": c.flag("base_entry_id IS NULL AND part_of_recurring_series = 1"),
-    "include_inactive": lambda where, value, tz, key: None,
-    "calendar_entry_modified": c.time_range("updated_at"),
-    "calendar_entry_created": c.time_range("created_at"),
-    "category": c.ids("category_id"),
-    "priority": c.ids("calendar_entry_priority_id"),
-    "status": c.ids("calendar_entry_status_id"),
-    "association_type": c.equals_text("association_type"),
-}
-
-
-def _base_filter(ctx: Ctx, where: Where) -> None:
-    conditions = ctx.query.get("conditions")
-    flag = conditions.get("include_inactive") if isinstance(conditions, dict) else None
-    if flag is None or not _on(flag):
-        where.add("active = 1")
-
-
 SORTS = {
     "id": "id",
     "name": "name COLLATE NOCASE",
@@ -603,7 +368,7 @@ RESOURCE = Resource(
     validate=_validate,
     after_write=_after_write,
     on_delete=_on_delete,
-    base_filter=_base_filter,
+    base_filter=active_filter,
     by_user_columns=("created_by_user_id",),
 )
 
@@ -613,7 +378,7 @@ def _typed_list(kind: str) -> Any:
     collections; no recording shows them): the entry list narrowed to one type."""
 
     def only(ctx: Ctx, where: Where) -> None:
-        _base_filter(ctx, where)
+        active_filter(ctx, where)
         where.add("type = ?", kind)
 
     typed = dataclasses.replace(RESOURCE, base_filter=only)

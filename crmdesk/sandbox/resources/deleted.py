@@ -9,6 +9,8 @@ Entries are bare ids, oldest deletion first.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -31,7 +33,7 @@ ENTITIES = {
 def routes() -> list[BaseRoute]:
     """One route per entity collection."""
 
-    def endpoint_for(entity: str):  # type: ignore[no-untyped-def]
+    def endpoint_for(entity: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             ctx = context(request)
             if not ctx.state.options.deleted_endpoint:

@@ -26,7 +26,7 @@ from crmdesk.sandbox.http import (
 )
 from crmdesk.sandbox.listing import envelope, page_of, paginate_list
 from crmdesk.sandbox.lookups import ACCOUNT_LISTS, CUSTOM_ENTITIES
-from crmdesk.sandbox.resources.admin import lookup_shape
+from crmdesk.sandbox.resources.lookup_shapes import lookup_shape
 from crmdesk.sandbox.shapes import currency, full_name, ts
 
 FIELDS = {

@@ -8,6 +8,7 @@ from crmdesk.sandbox.db import Database
 from crmdesk.sandbox.options import SandboxOptions
 from crmdesk.sandbox.seed.activities import seed_calendar, seed_documents
 from crmdesk.sandbox.seed.defaults import seed_account
+from crmdesk.sandbox.seed.notes import seed_notes
 from crmdesk.sandbox.seed.records import anchor_epoch, seed_records
 
 
@@ -20,6 +21,7 @@ def seed_database(db: Database, options: SandboxOptions) -> None:
     with db.transaction():
         seeded = seed_account(db, options, anchor)
         made = seed_records(db, options.seed, counts, seeded, anchor)
+        seed_notes(db, options.seed, counts["notes"], made, seeded, anchor)
         deals = counts["deals"]
         calendar = 8 if options.scale == "tiny" and options.deals is None else max(4, deals // 2)
         seed_calendar(db, options.seed, min(calendar, 50_000), made, seeded, anchor)

@@ -1,4 +1,4 @@
-"""Generated companies, people, deals, notes and comments, inserted in bulk.
+"""Generated companies, people and deals, inserted in bulk.
 
 Everything derives from ``random.Random(seed)`` and the anchor time, so one seed and one
 anchor date always give the same data. Ids are assigned here (from the table bases) so
@@ -41,7 +41,7 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).date().isoformat()
 
 
-def _insert_many(
+def insert_many(
     db: Database, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
     sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
@@ -88,7 +88,7 @@ def _custom_values(
     return _dumps(values)
 
 
-def _pick_owner(rng: random.Random, users: list[int]) -> int:
+def pick_owner(rng: random.Random, users: list[int]) -> int:
     # The admin and the basic user own most records; the rest share the remainder.
     roll = rng.random()
     if roll < 0.4 or len(users) == 1:
@@ -131,7 +131,7 @@ def seed_records(
         city = rng.choice(words.CITIES)
         company_city[new_company] = city
         created, updated = created_updated()
-        owner = _pick_owner(rng, users)
+        owner = pick_owner(rng, users)
         rows.append(
             (
                 new_company,
@@ -162,7 +162,7 @@ def seed_records(
                 ),
             )
         )
-    _insert_many(
+    insert_many(
         db,
         "companies",
         (
@@ -216,7 +216,7 @@ def seed_records(
             city = rng.choice(words.CITIES)
         lead = rng.random() < 0.15
         created, updated = created_updated()
-        owner = _pick_owner(rng, users)
+        owner = pick_owner(rng, users)
         handle = f"{first}.{last}".lower().replace(" ", "")
         rows.append(
             (
@@ -250,7 +250,7 @@ def seed_records(
                 int(rng.random() < 0.1),
             )
         )
-    _insert_many(
+    insert_many(
         db,
         "people",
         (
@@ -325,7 +325,7 @@ def seed_records(
         else:
             close_date = _iso(anchor + rng.randrange(-20, 150) * DAY)
         value_cents = max(5, int(rng.lognormvariate(8.3, 1.0) / 50) * 50) * 100
-        owner = _pick_owner(rng, users)
+        owner = pick_owner(rng, users)
         title = words.PRODUCTS[rng.randrange(len(words.PRODUCTS))]
         prefix = (
             words.COMPANY_HEADS[(company_id - ID_BASES["companies"]) % len(words.COMPANY_HEADS)]
@@ -373,7 +373,7 @@ def seed_records(
                 other = rng.choice(candidates)
                 if other != contact:
                     links.append((deal_id, other))
-    _insert_many(
+    insert_many(
         db,
         "deals",
         (
@@ -406,133 +406,10 @@ def seed_records(
         ),
         rows,
     )
-    _insert_many(db, "deal_people", ("deal_id", "person_id"), links)
+    insert_many(db, "deal_people", ("deal_id", "person_id"), links)
     rows = []
 
-    # ------------------------------------------------------------------ notes + comments
-    _seed_notes(db, rng, counts["notes"], out, seeded, anchor)
     return out
-
-
-def _seed_notes(
-    db: Database, rng: random.Random, n: int, out: Generated, seeded: Seeded, anchor: int
-) -> None:
-    base = ID_BASES["notes"]
-    categories = [
-        seeded.ids["note_categories"][name]
-        for name in ("Appointment", "Cold Call", "Concerns", "Phone Call", "Voicemail")
-    ]
-    email_category = seeded.ids["note_categories"]["Email"]
-    deals, people, companies = list(out.deal_ids), list(out.person_ids), list(out.company_ids)
-    users = seeded.user_ids
-    rows: list[tuple[Any, ...]] = []
-    comments: list[tuple[Any, ...]] = []
-    comment_id = ID_BASES["comments"]
-    templates = words.NOTE_TEMPLATES
-    for index in range(n):
-        note_id = base + index
-        roll = rng.random()
-        deal_id = person_id = company_id = None
-        if deals and (roll < 0.6 or not (people or companies)):
-            deal_id = rng.choice(deals)
-        elif people and (roll < 0.9 or not companies):
-            person_id = rng.choice(people)
-        elif companies:
-            company_id = rng.choice(companies)
-        else:
-            break
-        if deal_id is not None:
-            start = out.deal_created[deal_id - out.deal_ids.start]
-            created = start + int((anchor - 60 - start) * rng.random())
-        else:
-            created = anchor - rng.randrange(3600, 700 * DAY)
-        updated = min(
-            anchor - 1, created + (rng.randrange(0, 3 * DAY) if rng.random() < 0.1 else 0)
-        )
-        owner = _pick_owner(rng, users)
-        email = rng.random() < 0.1
-        text = templates[rng.randrange(len(templates))].format(
-            first=words.FIRST_NAMES[rng.randrange(len(words.FIRST_NAMES))],
-            weekday=rng.choice(words.WEEKDAYS),
-            product=rng.choice(words.PRODUCTS).lower(),
-            position=rng.choice(words.POSITIONS),
-        )
-        rows.append(
-            (
-                note_id,
-                "Re: next steps" if email else None,
-                text,
-                deal_id,
-                person_id,
-                company_id,
-                owner,
-                owner,
-                email_category if email else rng.choice(categories),
-                int(rng.random() < 0.7) if email else None,
-                created,
-                updated,
-            )
-        )
-        if rng.random() < 0.2 or index == 0:
-            for offset in range(rng.randint(1, 2)):
-                at = min(anchor - 60, created + (offset + 1) * rng.randrange(600, 2 * DAY))
-                comments.append(
-                    (
-                        comment_id,
-                        note_id,
-                        rng.choice(users),
-                        rng.choice(words.COMMENT_TEMPLATES),
-                        at,
-                        at,
-                    )
-                )
-                comment_id += 1
-        if len(rows) >= BATCH:
-            _flush_notes(db, rows, comments)
-            rows, comments = [], []
-    _flush_notes(db, rows, comments)
-    # First and last activity dates of deals, people and companies.
-    for table, column in (
-        ("deals", "deal_id"),
-        ("people", "person_id"),
-        ("companies", "company_id"),
-    ):
-        db.conn.execute(
-            f"UPDATE {table} SET first_activity_at = a.first, last_activity_at = a.last"
-            f" FROM (SELECT {column} AS rid, MIN(created_at) AS first, MAX(created_at) AS last"
-            f" FROM notes WHERE {column} IS NOT NULL GROUP BY {column}) AS a"
-            f" WHERE a.rid = {table}.id"
-        )
-
-
-def _flush_notes(
-    db: Database, rows: list[tuple[Any, ...]], comments: list[tuple[Any, ...]]
-) -> None:
-    _insert_many(
-        db,
-        "notes",
-        (
-            "id",
-            "title",
-            "content",
-            "deal_id",
-            "person_id",
-            "company_id",
-            "user_id",
-            "created_by_user_id",
-            "note_category_id",
-            "is_sent_message",
-            "created_at",
-            "updated_at",
-        ),
-        rows,
-    )
-    _insert_many(
-        db,
-        "comments",
-        ("id", "note_id", "user_id", "comment", "created_at", "updated_at"),
-        comments,
-    )
 
 
 def anchor_epoch(anchor_date: Any) -> int:
