@@ -177,7 +177,8 @@ def check_required_custom(ctx: Ctx, entity: str, merged: Row, problems: Problems
 
 def _stored(value: Any) -> Any:
     if isinstance(value, (list, dict)):
-        return json.dumps(value, sort_keys=True)
+        # The same spelling as the seed writes, so unchanged values compare equal.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
     if isinstance(value, bool):
         return int(value)
     return value

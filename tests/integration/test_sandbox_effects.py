@@ -122,3 +122,30 @@ def test_todo_template_creates_tasks_with_the_deal(api: httpx.Client) -> None:
     refused = api.post("/deals", json={"deal": {"name": "Bad"}, "todo_template_id": 1})
     assert refused.status_code == 422
     assert api.get("/deals").json()["pagination"]["total"] == before
+
+
+def test_resending_stored_custom_fields_and_lists_changes_nothing(api: httpx.Client) -> None:
+    deal = next(
+        d
+        for d in api.get("/deals").json()["entries"]
+        if len([v for v in d["custom_fields"].values() if v not in (None, [])]) > 1
+    )
+    labels = {
+        f"custom_label_{r['id']}": r["field_type"]
+        for r in api.get("/admin/deal_custom_field_labels").json()["entries"]
+    }
+    same = {}
+    for key, value in deal["custom_fields"].items():
+        if value in (None, []):
+            continue
+        same[key] = value.replace("/", "-") if labels[key] == "date" else value
+    body = {
+        "deal": {
+            "custom_fields": same,
+            "tag_ids": deal["tag_ids"],
+            "shared_user_ids": deal["shared_user_ids"],
+        }
+    }
+    again = api.put(f"/deals/{deal['id']}", json=body).json()
+    assert again["updated_at"] == deal["updated_at"]
+    assert again["custom_fields"] == deal["custom_fields"]

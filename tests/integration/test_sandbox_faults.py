@@ -87,3 +87,32 @@ def test_random_faults_follow_the_rate(sandbox_factory: Any) -> None:
         statuses = [client.get("/profile").status_code for _ in range(60)]
     failures = sum(status >= 500 for status in statuses)
     assert 10 <= failures <= 50
+
+
+def _outside_address() -> str | None:
+    """A non-loopback address of this machine, if it has one."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 9))  # no packet is sent for a UDP connect
+        address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+def test_control_path_refuses_non_loopback_clients(sandbox_factory: Any) -> None:
+    address = _outside_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address")
+    sb = sandbox_factory(host="0.0.0.0")
+    outside = f"http://{address}:{sb.port}"
+    refused = httpx.put(f"{outside}/_sandbox/faults", json={"error_rate": 1.0})
+    assert refused.status_code == 403
+    assert (
+        httpx.get(f"{outside}/api/v3/profile", params={"api_key": sb.admin_key}).status_code == 200
+    )
+    assert httpx.get(f"{sb.control_url}/faults").json()["error_rate"] == 0.0

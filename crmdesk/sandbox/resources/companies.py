@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from crmdesk.sandbox import conditions as c
 from crmdesk.sandbox.crud import Resource
 from crmdesk.sandbox.db import Row
@@ -276,8 +274,3 @@ RESOURCE = Resource(
     validate=_validate,
     on_delete=_on_delete,
 )
-
-
-def dumps(value: object) -> str:
-    """JSON text as stored."""
-    return json.dumps(value, sort_keys=True)
