@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import UTC, date, datetime, time, tzinfo
-from itertools import islice
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rruleset, rrulestr
@@ -108,6 +107,10 @@ def expand(
         warnings.simplefilter("ignore", DeprecationWarning)  # COUNT with UNTIL
         for field, text, add in (("rrule", rrule, series.rrule), ("exrule", exrule, series.exrule)):
             for line in _rule_lines(text or "", tz):
+                if not re.search(r"(?:^|;)(?:COUNT|UNTIL)=", line, re.IGNORECASE):
+                    # Bound open rules: an EXRULE that removes every occurrence would
+                    # otherwise make the iteration below search forever.
+                    line = f"{line};UNTIL={until:%Y%m%dT%H%M%S}"
                 try:
                     add(rrulestr(line, dtstart=start, ignoretz=True))  # type: ignore[arg-type]
                 except (ValueError, KeyError, TypeError) as error:
@@ -121,9 +124,12 @@ def expand(
     excluded = parse_dates(exdate, tz, "exdate")
     excluded_times = {e for e in excluded if isinstance(e, datetime)}
     excluded_days = {e for e in excluded if not isinstance(e, datetime)}
-    found = []
-    for moment in islice(series.between(start, until, inc=True), MAX_OCCURRENCES + 2):
-        if moment == start or moment in excluded_times or moment.date() in excluded_days:
+    found: list[datetime] = []
+    # Iterate lazily (``between`` would expand a whole FREQ=MINUTELY year first).
+    for moment in series:
+        if moment > until or len(found) > MAX_OCCURRENCES:
+            break
+        if moment <= start or moment in excluded_times or moment.date() in excluded_days:
             continue
         found.append(moment)
     if len(found) > MAX_OCCURRENCES:

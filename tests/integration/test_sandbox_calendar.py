@@ -248,6 +248,19 @@ def test_wall_clock_time_is_kept_across_daylight_saving(api: httpx.Client) -> No
     assert after["start_time"] == "2030/11/04 09:00:00 -0500"
 
 
+def test_exrule_removing_everything_leaves_only_the_base(api: httpx.Client) -> None:
+    base = entry(
+        api,
+        type="CalendarTask",
+        name="Never again",
+        due_date="2030-01-01",
+        rrule="FREQ=DAILY",
+        exrule="FREQ=DAILY",
+    )
+    assert series_ids(api, base["id"]) == []
+    assert base["part_of_recurring_series"] is True
+
+
 @pytest.mark.parametrize("rule", ["FREQ=SOMETIMES", "FREQ=MINUTELY", "not a rule"])
 def test_bad_or_huge_rules_are_422(api: httpx.Client, rule: str) -> None:
     response = api.post(
