@@ -297,3 +297,38 @@ class SavedSearch:
     is_shared: bool = False
     user_id: UserId | None = None
     raw: Mapping[str, Any] = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountNotification:
+    """A notice to the account's users (``/account_notifications``); ``text`` is HTML."""
+
+    id: int
+    text: str
+    seen: bool = False
+    read_at: datetime | None = None
+    user_id: UserId | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """The account as ``GET /account`` describes it, with the lookup lists it embeds.
+
+    ``lookups`` maps a list's name (``deal_stages``, ``lead_sources``...) to its rows.
+    """
+
+    id: int
+    company_name: str = ""
+    currency: Currency | None = None
+    currencies: tuple[Currency, ...] = ()
+    date_format: str | None = None
+    time_format: str | None = None
+    visibility_settings: str | None = None
+    recurring_end_date_months: int | None = None
+    lookups: Mapping[str, tuple[LookupItem, ...]] = field(default_factory=dict, hash=False)
+    custom_field_labels: tuple[CustomFieldLabel, ...] = ()
+    users: tuple[User, ...] = ()
+    raw: Mapping[str, Any] = _raw()

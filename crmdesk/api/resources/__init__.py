@@ -1,0 +1,1 @@
+"""One module per API area; ``PipelineClient`` puts an instance of each on itself."""
