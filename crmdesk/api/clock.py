@@ -124,14 +124,16 @@ class ManualClock:
             callback()
         self._now = target
 
-    async def run_for(self, seconds: float, step: float = 0.001) -> None:
-        """Advance in small steps, letting the event loop run woken coroutines in between."""
+    async def run_for(self, seconds: float, *, settle: int = 10) -> None:
+        """Advance ``seconds``, timer by timer, letting woken coroutines run in between."""
         end = self._now + seconds
-        while self._now < end:
-            for _ in range(3):
+        while True:
+            for _ in range(settle):
                 await asyncio.sleep(0)
             deadline = self.next_deadline()
-            jump = step if deadline is None else min(max(deadline - self._now, 0.0), step)
-            self.advance(min(max(jump, 1e-9), end - self._now))
-        for _ in range(3):
+            if deadline is None or deadline > end:
+                break
+            self.advance(max(deadline - self._now, 0.0))
+        self.advance(max(end - self._now, 0.0))
+        for _ in range(settle):
             await asyncio.sleep(0)

@@ -69,6 +69,9 @@ def using_priority(priority: Priority) -> Iterator[None]:
         _priority.reset(token)
 
 
+_EPSILON = 1e-9
+_MIN_TIMER = 0.001
+
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
 
 
@@ -218,7 +221,7 @@ class RateLimiter:
         wait = self._paused_until - now
         if policy.mode is LimitMode.BUCKET:
             self._refill(now)
-            if self._tokens < 1.0:
+            if self._tokens < 1.0 - _EPSILON:
                 wait = max(wait, (1.0 - self._tokens) / policy.rate)
             return wait
         horizon = policy.period + policy.window_margin
@@ -255,9 +258,10 @@ class RateLimiter:
                 heapq.heappop(self._waiters)
                 continue
             delay = self._delay(now)
-            if delay > 0:
+            if delay > _EPSILON:
                 if delay != float("inf"):
-                    self._timer = self.clock.call_later(delay, self._on_timer)
+                    # never a near-zero timer: float rounding could make it spin in place
+                    self._timer = self.clock.call_later(max(delay, _MIN_TIMER), self._on_timer)
                 return
             heapq.heappop(self._waiters)
             self._take()

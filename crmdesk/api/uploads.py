@@ -9,7 +9,6 @@ the file shrinks, grows or is replaced while it is being sent.
 
 from __future__ import annotations
 
-import io
 import mimetypes
 import os
 import stat
@@ -42,12 +41,12 @@ def _explain(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
-class UploadSource(io.RawIOBase):
+class UploadSource:
     """A regular file opened for upload, with progress and change detection."""
 
     def __init__(self, path: str | os.PathLike[str], progress: Progress | None = None) -> None:
-        super().__init__()
         self.path = Path(path)
+        self.closed = False
         self.progress = progress
         try:
             info = os.stat(self.path)
@@ -58,7 +57,8 @@ class UploadSource(io.RawIOBase):
         if not stat.S_ISREG(info.st_mode):
             raise UploadFileError(self.path, "it is not a regular file (a pipe or a device)")
         try:
-            self._file = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+            # unbuffered: a buffer would hide a file that shrinks after the first read
+            self._file = open(self.path, "rb", buffering=0)  # noqa: SIM115 - see close()
         except OSError as exc:
             raise UploadFileError(self.path, _explain(exc)) from None
         self._stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
@@ -75,13 +75,8 @@ class UploadSource(io.RawIOBase):
         """A MIME type guessed from the name (``application/octet-stream`` if unknown)."""
         return mimetypes.guess_type(self.path.name)[0] or "application/octet-stream"
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
     def tell(self) -> int:
+        """Bytes handed out so far."""
         return self.sent
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -106,7 +101,7 @@ class UploadSource(io.RawIOBase):
             self._check_unchanged()
             return b""
         try:
-            data = self._file.read(want)
+            data = self._file.read(want) or b""
         except OSError as exc:
             raise UploadFileError(self.path, _explain(exc)) from None
         if len(data) < want:
@@ -127,9 +122,10 @@ class UploadSource(io.RawIOBase):
             raise UploadFileError(self.path, "the file changed while it was being sent")
 
     def close(self) -> None:
+        """Close the file."""
         if not self.closed:
+            self.closed = True
             self._file.close()
-        super().close()
 
     def __enter__(self) -> UploadSource:
         return self
