@@ -94,7 +94,9 @@ def test_backoff_grows_with_jitter_and_is_capped():
 
 
 def test_idempotent_methods():
-    assert is_idempotent("get") and is_idempotent("PUT") and is_idempotent("DELETE")
+    assert is_idempotent("get")
+    assert is_idempotent("PUT")
+    assert is_idempotent("DELETE")
     assert not is_idempotent("POST")
 
 
@@ -106,4 +108,6 @@ def test_retry_after_forms():
     assert parse_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now) == pytest.approx(10.0)
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
-    assert parse_number("12") == 12.0 and parse_number("x") is None and parse_number("nan") is None
+    assert parse_number("12") == 12.0
+    assert parse_number("x") is None
+    assert parse_number("nan") is None

@@ -72,16 +72,21 @@ TYPES = {
 
 def test_deal_from_a_recorded_shape():
     deal = RecordParser(TYPES).deal(DEAL)
-    assert deal.id == 55383602 and deal.name == "Big order"
+    assert deal.id == 55383602
+    assert deal.name == "Big order"
     assert deal.value == Decimal("5000.0")
-    assert deal.currency is not None and deal.currency.code == "KES"
+    assert deal.currency is not None
+    assert deal.currency.code == "KES"
     assert deal.created_at == datetime(2026, 8, 5, 9, 1, 14, tzinfo=EDT)
-    assert deal.updated_at is not None and deal.updated_at.utcoffset() == timedelta(
-        hours=5, minutes=30
-    )
-    assert deal.source_id == 4 and deal.deal_pipeline_id == 3 and deal.deal_stage_id == 2599196
-    assert deal.company_id == 77 and deal.company_name == "Acme"
-    assert deal.person_ids == (1, 2) and deal.shared_user_ids == (5,)
+    assert deal.updated_at is not None
+    assert deal.updated_at.utcoffset() == timedelta(hours=5, minutes=30)
+    assert deal.source_id == 4
+    assert deal.deal_pipeline_id == 3
+    assert deal.deal_stage_id == 2599196
+    assert deal.company_id == 77
+    assert deal.company_name == "Acme"
+    assert deal.person_ids == (1, 2)
+    assert deal.shared_user_ids == (5,)
     assert deal.expected_close_date == date(2026, 9, 30)
     assert deal.next_entry_due == date(2026, 8, 7)
     assert deal.updated_by_user_id == 9
@@ -116,8 +121,11 @@ def test_missing_keys_take_defaults_and_odd_values_become_none():
             "custom_fields": "not a mapping",
         }
     )
-    assert deal.id == 42 and deal.name == ""
-    assert deal.value is None and deal.created_at is None and deal.probability is None
+    assert deal.id == 42
+    assert deal.name == ""
+    assert deal.value is None
+    assert deal.created_at is None
+    assert deal.probability is None
     assert deal.person_ids == (1, 2)
     assert deal.custom_fields == {}
 
@@ -165,7 +173,8 @@ def test_person_company_note_comment():
         }
     )
     assert company.owner_id == 3
-    assert company.total_pipeline == Decimal(0) and company.won_deals_total == Decimal("93200.0")
+    assert company.total_pipeline == Decimal(0)
+    assert company.won_deals_total == Decimal("93200.0")
     note = parser.note(
         {
             "id": 9,
@@ -200,8 +209,12 @@ def test_calendar_entries_task_and_event():
             "part_of_recurring_series": True,
         }
     )
-    assert task.is_task and task.start_time is None and task.due_date == date(2026, 8, 7)
-    assert task.active is True and task.base_entry_id == 7 and task.part_of_recurring_series
+    assert task.is_task
+    assert task.start_time is None
+    assert task.due_date == date(2026, 8, 7)
+    assert task.active is True
+    assert task.base_entry_id == 7
+    assert task.part_of_recurring_series
     event = parser.calendar_entry(
         {
             "id": 2,
@@ -214,7 +227,8 @@ def test_calendar_entries_task_and_event():
         }
     )
     assert event.start_time == datetime(2026, 8, 7, 9, tzinfo=EDT)
-    assert event.rrule == "FREQ=WEEKLY" and event.exdate is None
+    assert event.rrule == "FREQ=WEEKLY"
+    assert event.exdate is None
 
 
 def test_document_states():
@@ -251,7 +265,8 @@ def test_users_profile_account_lookups_labels_searches():
         "America/New_York",
     )
     profile = parsing.profile({"id": 1, "account_id": 9, "first_name": "A", "date_format": "us"})
-    assert profile.account_id == 9 and profile.user.first_name == "A"
+    assert profile.account_id == 9
+    assert profile.user.first_name == "A"
     account = parsing.account(
         {
             "id": 9,
@@ -272,7 +287,8 @@ def test_users_profile_account_lookups_labels_searches():
     assert len(account.lookups["deal_stages"]) == 1  # the broken row is skipped
     assert account.lookups["lead_sources"][0].name == "Web"
     assert account.custom_field_labels[0].entity == "deal"
-    assert account.users[0].id == 1 and account.currencies[0].code == "USD"
+    assert account.users[0].id == 1
+    assert account.currencies[0].code == "USD"
     assert account.recurring_end_date_months == 12
     label = parsing.custom_field_label(
         {
@@ -284,7 +300,8 @@ def test_users_profile_account_lookups_labels_searches():
             ],
         }
     )
-    assert label.entity == "person" and label.dropdown_entries[0].parent_id == 4
+    assert label.entity == "person"
+    assert label.dropdown_entries[0].parent_id == 4
     search = parsing.saved_search(
         {
             "id": 5,
@@ -295,7 +312,8 @@ def test_users_profile_account_lookups_labels_searches():
             "sort": "-companies.updated_at",
         }
     )
-    assert search.query == {"company_owner": [1]} and search.columns == ("name",)
+    assert search.query == {"company_owner": [1]}
+    assert search.columns == ("name",)
 
 
 def test_envelope_shapes():

@@ -32,7 +32,8 @@ def test_progress_counts_every_byte(tmp_path):
         assert seen[-1] == (200_000, 200_000)
         assert [s for s, _ in seen] == sorted(s for s, _ in seen)
         source.seek(0)  # httpx rewinds before a retried attempt
-        assert source.tell() == 0 and read_all(source) == path.read_bytes()
+        assert source.tell() == 0
+        assert read_all(source) == path.read_bytes()
         assert source.seek(0, os.SEEK_END) == 200_000
 
 
