@@ -34,7 +34,9 @@ class ApiError(CrmError):
     """A call to the API failed; ``method`` and ``path`` say which (never the key)."""
 
     def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
-        super().__init__(message)
+        # Not super(): in UnprocessableError the next class is the domain's ValidationError,
+        # whose __init__ takes field errors, not a message.
+        Exception.__init__(self, message)
         self.method = method
         self.path = path
 

@@ -70,6 +70,7 @@ def using_priority(priority: Priority) -> Iterator[None]:
 
 
 _EPSILON = 1e-9
+_DEFAULT_MAX_PAUSE = 60.0
 _MIN_TIMER = 0.001
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
@@ -84,7 +85,9 @@ class RatePolicy:
     mode: LimitMode = LimitMode.BUCKET
     reserve: int = 2  # bucket mode: server tokens left unused as a cushion for jitter
     window_margin: float = 0.02  # window mode: seconds added after a reply
-    max_pause: float = 60.0  # longest wait taken from Retry-After / Reset (clock skew guard)
+    max_pause: float = (
+        _DEFAULT_MAX_PAUSE  # longest wait taken from Retry-After / Reset (clock skew guard)
+    )
 
     def __post_init__(self) -> None:
         if self.calls < 1 or self.period <= 0:
@@ -149,7 +152,8 @@ class Permit:
 class RateLimiter:
     """Paces requests of one account; share one instance between everything using its key.
 
-    ``policy=None`` disables pacing (the limiter still honours nothing and grants at once).
+    ``policy=None`` switches the client's own pacing off; the server's explicit signals
+    (a 429's ``Retry-After``, ``Remaining: 0``) still pause every request.
     Must be used from one event loop.
     """
 
@@ -166,6 +170,7 @@ class RateLimiter:
         self._paused_until = now
         self._inflight = 0
         self._replied: list[float] = []  # window mode: reply times, sorted
+        self._max_pause = policy.max_pause if policy else _DEFAULT_MAX_PAUSE
 
     def __repr__(self) -> str:
         policy = self.policy
@@ -179,9 +184,9 @@ class RateLimiter:
 
     async def acquire(self, priority: Priority | None = None) -> Permit:
         """Wait for a slot; ``priority`` defaults to the context's (``using_priority``)."""
-        if self.policy is None:
-            self.stats.granted += 1
-            return Permit(None)
+        if self.policy is None and self._paused_until <= self.clock.monotonic():
+            self._take()  # nothing to wait for: skip the queue
+            return Permit(self)
         rank = int(current_priority() if priority is None else priority)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (rank, next(self._seq), future))
@@ -196,9 +201,7 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Hold every request for ``seconds`` (clamped to ``max_pause``)."""
-        if self.policy is None:
-            return
-        seconds = min(max(seconds, 0.0), self.policy.max_pause)
+        seconds = min(max(seconds, 0.0), self._max_pause)
         self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
         self.stats.server_pauses += 1
         self._dispatch()
@@ -217,8 +220,9 @@ class RateLimiter:
     def _delay(self, now: float) -> float:
         """Seconds until one more request may go (0 when it may go now)."""
         policy = self.policy
-        assert policy is not None
         wait = self._paused_until - now
+        if policy is None:
+            return wait
         if policy.mode is LimitMode.BUCKET:
             self._refill(now)
             if self._tokens < 1.0 - _EPSILON:
@@ -279,30 +283,31 @@ class RateLimiter:
         retry_after: float | None,
     ) -> None:
         policy = self.policy
-        assert policy is not None
         now = self.clock.monotonic()
         self._inflight -= 1
-        if policy.mode is LimitMode.WINDOW:
+        bucket = policy is not None and policy.mode is LimitMode.BUCKET
+        if policy is not None and policy.mode is LimitMode.WINDOW:
             bisect.insort(self._replied, now)
         until_reset = None if reset is None else reset - self.clock.time()
         if status == 429:
             self.stats.rate_limited += 1
             wait = retry_after if retry_after is not None else until_reset
-            self._hold(now, policy.period if wait is None else wait)
-            if policy.mode is LimitMode.BUCKET:
+            self._hold(now, (policy.period if policy else 1.0) if wait is None else wait)
+            if bucket:
                 self._refill(now)
                 self._tokens = min(self._tokens, 0.0)
         elif remaining is not None:
             if remaining <= 0:
-                self._hold(now, 1.0 / policy.rate if until_reset is None else until_reset)
-            if policy.mode is LimitMode.BUCKET:
+                fallback = 1.0 / policy.rate if policy else 1.0
+                self._hold(now, fallback if until_reset is None else until_reset)
+            if bucket:
+                assert policy is not None
                 self._refill(now)
                 self._tokens = min(self._tokens, float(remaining - policy.reserve))
         self._dispatch()
 
     def _hold(self, now: float, seconds: float) -> None:
-        assert self.policy is not None
-        seconds = min(max(seconds, 0.0), self.policy.max_pause)
+        seconds = min(max(seconds, 0.0), self._max_pause)
         if now + seconds > self._paused_until:
             self._paused_until = now + seconds
             self.stats.server_pauses += 1

@@ -288,7 +288,7 @@ def test_users_profile_account_lookups_labels_searches():
     assert account.lookups["lead_sources"][0].name == "Web"
     assert account.custom_field_labels[0].entity == "deal"
     assert account.users[0].id == 1
-    assert account.currencies[0].code == "USD"
+    assert account.currencies[0].name == "USD"
     assert account.recurring_end_date_months == 12
     label = parsing.custom_field_label(
         {

@@ -4,6 +4,7 @@ simulated servers (token bucket and strict sliding window) with network jitter."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import random
 from collections import deque
@@ -47,7 +48,7 @@ def test_policy_parse_and_validation():
     assert RatePolicy.parse("3/1").reserve == 2
     with pytest.raises(ValueError, match="10/5"):
         RatePolicy.parse("ten per five")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid rate limit"):
         RatePolicy(calls=0)
 
 
@@ -55,7 +56,7 @@ def test_bucket_bursts_then_paces_at_the_rate(aloop):
     clock, limiter = make()
     times = aloop.run(grant_times(clock, limiter, 20, 10.0))
     assert times[:8] == [0.0] * 8  # burst = 10 minus the reserve of 2
-    gaps = [b - a for a, b in zip(times[8:], times[9:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times[8:])]
     assert times[8] == pytest.approx(0.5)
     assert all(g == pytest.approx(0.5) for g in gaps)
 
@@ -214,15 +215,23 @@ def test_a_cancelled_waiter_does_not_block_or_consume(aloop):
     aloop.run(scenario())
 
 
-def test_disabled_limiter_grants_at_once(aloop):
-    limiter = RateLimiter(None, ManualClock())
+def test_disabled_limiter_grants_at_once_but_obeys_a_429(aloop):
+    clock = ManualClock()
+    limiter = RateLimiter(None, clock)
 
     async def scenario() -> None:
         for _ in range(100):
-            (await limiter.acquire()).finish(429, retry_after=100)
+            (await limiter.acquire()).finish(200, remaining=5)
+        (await limiter.acquire()).finish(429, retry_after=2.0)
+        waiter = asyncio.ensure_future(limiter.acquire())
+        await clock.run_for(1.9)
+        assert not waiter.done()
+        await clock.run_for(0.2)
+        assert waiter.done()
+        waiter.result().finish(200)
 
     aloop.run(scenario(), timeout=5)
-    assert limiter.stats.granted == 100
+    assert limiter.stats.granted == 102
 
 
 # ---------------------------------------------------------------- simulated servers

@@ -190,10 +190,10 @@ def account(raw: Any, parser: RecordParser = DEFAULT_PARSER) -> AccountInfo:
     )
     currencies: list[Currency] = []
     for row in _rows(get("currencies")):
-        found = currency(row) or (
-            Currency(
-                code=text(row.get("code")) or text(row.get("name")) or "", id=integer(row.get("id"))
-            )
+        found = currency(row) or Currency(  # /account lists only {id, name}
+            code=text(row.get("code")) or "",
+            name=text(row.get("name")) or "",
+            id=integer(row.get("id")),
         )
         currencies.append(found)
     return AccountInfo(
