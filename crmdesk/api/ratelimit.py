@@ -71,6 +71,7 @@ def using_priority(priority: Priority) -> Iterator[None]:
 
 _EPSILON = 1e-9
 _DEFAULT_MAX_PAUSE = 60.0
+_HOLD_MARGIN = 0.005
 _MIN_TIMER = 0.001
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
@@ -307,7 +308,8 @@ class RateLimiter:
         self._dispatch()
 
     def _hold(self, now: float, seconds: float) -> None:
-        seconds = min(max(seconds, 0.0), self._max_pause)
+        # a few ms past the server's moment: the wall and monotonic clocks drift apart
+        seconds = min(max(seconds, 0.0) + _HOLD_MARGIN, self._max_pause)
         if now + seconds > self._paused_until:
             self._paused_until = now + seconds
             self.stats.server_pauses += 1

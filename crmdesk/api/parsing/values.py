@@ -8,7 +8,7 @@ path (the bulk of a pull); every other accepted form goes through ``crmdesk.doma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -168,6 +168,8 @@ def ref(value: Any) -> Any:
 def nested_id(record: Mapping[str, Any], key: str, obj_key: str) -> Any:
     """``record[key]``, or the ``id`` of the convenience object ``record[obj_key]`` (int|None)."""
     value = record.get(key)
+    if value.__class__ is int:
+        return value
     if value is not None:
         return integer(value)
     obj = record.get(obj_key)
@@ -216,23 +218,12 @@ def currency(value: Any) -> Currency | None:
     return found
 
 
-def custom_value(value: Any, field_type: str | None) -> CustomValue:
-    """A custom field value typed by its label's ``field_type`` (None: kept as sent)."""
-    if value is None:
-        return None
-    if field_type in ("currency", "numeric"):
-        return decimal(value)
-    if field_type == "date":
-        return day(value)
-    if field_type == "boolean":
-        return optional_flag(value)
-    if field_type == "dropdown":
-        return integer(value)
-    if field_type == "multi_select":
-        return id_tuple(value) if isinstance(value, list) else ()
-    if field_type == "text":
-        return text(value)
-    # unknown type: keep the JSON value in a typed slot where one fits
+def _multi(value: Any) -> tuple[int, ...]:
+    return id_tuple(value) if isinstance(value, list) else ()
+
+
+def _untyped(value: Any) -> CustomValue:
+    """A value of an unknown field type, kept in a typed slot where one fits."""
     if isinstance(value, bool | str | int):
         return value
     if isinstance(value, list):
@@ -242,8 +233,30 @@ def custom_value(value: Any, field_type: str | None) -> CustomValue:
     return None
 
 
+_CUSTOM_READERS: dict[str | None, Callable[[Any], CustomValue]] = {
+    "currency": decimal,
+    "numeric": decimal,
+    "date": day,
+    "boolean": optional_flag,
+    "dropdown": integer,
+    "multi_select": _multi,
+    "text": text,
+}
+
+
+def custom_value(value: Any, field_type: str | None) -> CustomValue:
+    """A custom field value typed by its label's ``field_type`` (None: kept as sent)."""
+    if value is None:
+        return None
+    return _CUSTOM_READERS.get(field_type, _untyped)(value)
+
+
 def custom_fields(value: Any, types: Mapping[str, str]) -> dict[str, CustomValue]:
     """``custom_fields`` typed by the known labels (``{"custom_label_7": "date", ...}``)."""
     if not value or not isinstance(value, dict):
         return {}
-    return {key: custom_value(raw, types.get(key)) for key, raw in value.items()}
+    readers, get_type = _CUSTOM_READERS.get, types.get
+    return {
+        key: None if raw is None else readers(get_type(key), _untyped)(raw)
+        for key, raw in value.items()
+    }
