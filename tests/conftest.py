@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -130,9 +129,6 @@ def qloop(qapp: Any) -> Iterator[ScenarioRunner]:
         loop.close()
         _kill_qasync_timers(loop)
         asyncio.set_event_loop(None)
-        # Free the loop's socket notifiers now, not whenever the garbage collector runs:
-        # collected later, inside another test's processEvents(), they crashed Qt.
-        gc.collect()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
