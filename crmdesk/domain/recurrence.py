@@ -4,8 +4,7 @@ A series is a base entry holding ``rrule`` / ``exdate`` (RFC 5545 text, with or 
 ``RRULE:`` / ``EXDATE:`` line prefix). Two edits cover "delete one occurrence" and "delete
 this and the following ones" without expanding the rule:
 
-* ``add_exdate(exdate, when)`` excludes one occurrence (kept in the form already used:
-  dates, floating local times or UTC times);
+* ``add_exdate(exdate, when)`` excludes one occurrence (a date, or a UTC time);
 * ``end_series_before(rrule, when)`` sets ``UNTIL`` just before an occurrence (and drops
   ``COUNT``, which RFC 5545 forbids next to ``UNTIL``).
 """
@@ -62,14 +61,15 @@ def exdate_values(exdate: str | None) -> list[str]:
 def add_exdate(exdate: str | None, when: date | datetime) -> str:
     """``exdate`` with the occurrence at ``when`` excluded too (unchanged if already there).
 
-    A date-only ``when`` (a task's due date) or an existing date-only list gives a date value;
-    otherwise the style of the existing values is kept, UTC when there are none.
+    A date (a task's due date) is added as a date; a datetime as a UTC time
+    (``20260805T130000Z``), which means one instant whatever zone the series is kept in -
+    a floating local time would need the owner's zone, which the entry does not carry.
+    The existing text keeps its layout; the value joins the last line unless that line
+    declares the other value type, then it gets an ``EXDATE`` line of its own.
     """
-    existing = exdate_values(exdate)
-    style = _style_of(existing) or ("utc" if isinstance(when, datetime) else "date")
-    if not isinstance(when, datetime):
-        style = "date"
+    style = "utc" if isinstance(when, datetime) else "date"
     value = ical_value(when, style)
+    existing = exdate_values(exdate)
     if value in existing:
         return exdate or value
     text = (exdate or "").strip()
@@ -77,8 +77,11 @@ def add_exdate(exdate: str | None, when: date | datetime) -> str:
         return value
     lines = text.replace("\r", "\n").split("\n")
     last = lines[-1].rstrip()
-    if style == "date" and ":" in last and "VALUE=DATE" not in last.upper():
-        lines.append(f"EXDATE;VALUE=DATE:{value}")  # a date cannot join a date-time line
+    header = last.split(":", 1)[0].upper() if ":" in last else ""
+    if style == "date" and header and "VALUE=DATE" not in header:
+        lines.append(f"EXDATE;VALUE=DATE:{value}")
+    elif style == "utc" and "VALUE=DATE" in header and "VALUE=DATE-TIME" not in header:
+        lines.append(f"EXDATE:{value}")
     else:
         lines[-1] = f"{last},{value}"
     return "\n".join(line for line in lines if line.strip())

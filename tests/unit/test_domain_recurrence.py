@@ -41,16 +41,22 @@ def test_ical_values():
             "EXDATE:20260729T130000Z,20260805T130000Z",
         ),
         ("EXDATE;VALUE=DATE:20260729", date(2026, 8, 5), "EXDATE;VALUE=DATE:20260729,20260805"),
-        ("20260729T090000", datetime(2026, 8, 5, 9, tzinfo=NY), "20260729T090000,20260805T090000"),
-        ("20260729", datetime(2026, 8, 5, 9, tzinfo=NY), "20260729,20260805"),
+        # a floating list (the sandbox's own form) gets an unambiguous UTC instant
+        ("20260729T090000", datetime(2026, 8, 5, 9, tzinfo=NY), "20260729T090000,20260805T130000Z"),
+        ("20260729", date(2026, 8, 5), "20260729,20260805"),
         (
             "EXDATE:20260729T130000Z",
             date(2026, 8, 5),
             "EXDATE:20260729T130000Z\nEXDATE;VALUE=DATE:20260805",
         ),
+        (
+            "EXDATE;VALUE=DATE:20260729",
+            datetime(2026, 8, 5, 9, tzinfo=NY),
+            "EXDATE;VALUE=DATE:20260729\nEXDATE:20260805T130000Z",
+        ),
     ],
 )
-def test_add_exdate_keeps_the_existing_style(before, when, after):
+def test_add_exdate_keeps_the_layout(before, when, after):
     assert add_exdate(before, when) == after
 
 
