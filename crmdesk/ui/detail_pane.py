@@ -1,0 +1,175 @@
+"""The detail pane beside a table: the selected record's fields, its custom fields grouped
+by their custom field groups, and links to related records.
+
+CRM text is always shown as plain text (a name like ``<img src=x>`` is just text); the few
+links (email, web, phone) escape their text before it enters a rich-text label. Editing
+(a later issue) will swap the value labels for editors; the layout already keeps one row
+per field with its wire name as the object name.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.domain.entities import Entity
+from crmdesk.domain.sync_status import RecordSync
+from crmdesk.services.table_types import DetailField, RecordDetail
+
+LABEL_WIDTH = 112
+
+
+def plain_label(text: str, object_name: str = "", *, wrap: bool = True) -> QLabel:
+    """A label that never interprets its text as markup."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(wrap)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def _value_label(field: DetailField) -> QLabel:
+    if field.link:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.RichText)
+        # zero-width spaces after @ . / let a long address wrap instead of being cut
+        shown = html.escape(field.text)
+        for mark in ("@", ".", "/"):
+            shown = shown.replace(mark, mark + "\u200b")
+        label.setText(f'<a href="{html.escape(field.link)}">{shown}</a>')
+        label.setOpenExternalLinks(True)
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+    else:
+        label = plain_label(field.text)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setObjectName(f"value_{field.name}")
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class DetailPane(QScrollArea):
+    """Shows one record; ``navigate(entity, id)`` asks to open a related record."""
+
+    navigate = Signal(object, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(260)
+        self.detail: RecordDetail | None = None
+        self.show_message("Select a row to see its details.")
+
+    def _fresh(self) -> QVBoxLayout:
+        body = QWidget()
+        body.setObjectName("detailBody")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 14, 16, 16)
+        layout.setSpacing(6)
+        self.setWidget(body)
+        return layout
+
+    def show_message(self, text: str) -> None:
+        """A placeholder text instead of a record."""
+        self.detail = None
+        layout = self._fresh()
+        layout.addStretch(1)
+        message = plain_label(text, "detailPlaceholder")
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(message)
+        layout.addStretch(2)
+
+    def show_detail(self, detail: RecordDetail | None) -> None:
+        """Show a record (None: it no longer exists)."""
+        if detail is None:
+            self.show_message("This record is no longer in the local database.")
+            return
+        self.detail = detail
+        layout = self._fresh()
+        kind = plain_label(detail.entity.label.upper(), "detailKind")
+        layout.addWidget(kind)
+        layout.addWidget(plain_label(detail.title, "detailTitle"))
+        if detail.subtitle:
+            layout.addWidget(plain_label(detail.subtitle, "detailSubtitle"))
+        if detail.badges:
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            for text, colour in detail.badges:
+                chip = plain_label(text, "badge", wrap=False)
+                # accent colours come from the account (status/stage colours)
+                chip.setStyleSheet(
+                    f"background-color: {colour}; color: white; border-radius: 9px;"
+                    " padding: 2px 9px; font-size: 8.5pt; font-weight: 600;"
+                )
+                row.addWidget(chip)
+            row.addStretch(1)
+            layout.addLayout(row)
+        if detail.sync is not RecordSync.SYNCED and detail.sync_note:
+            note = plain_label(detail.sync_note, "syncNote")
+            note.setProperty("state", detail.sync.value)
+            layout.addWidget(note)
+        for section in detail.sections:
+            layout.addSpacing(8)
+            layout.addWidget(plain_label(section.title, "sectionTitle"))
+            form = QFormLayout()
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setHorizontalSpacing(14)
+            form.setVerticalSpacing(5)
+            for field in section.fields:
+                label = plain_label(field.label, "fieldLabel", wrap=False)
+                label.setMinimumWidth(LABEL_WIDTH)  # aligns the value column across sections
+                form.addRow(label, _value_label(field))
+            layout.addLayout(form)
+        for group in detail.related:
+            layout.addSpacing(8)
+            title = group.title + (f"  (+{group.more} more)" if group.more else "")
+            layout.addWidget(plain_label(title, "sectionTitle"))
+            for record in group.records:
+                text = record.title + (f"  ·  {record.subtitle}" if record.subtitle else "")
+                link = QPushButton(text)
+                link.setObjectName("relatedLink")
+                link.setFlat(True)
+                link.setCursor(Qt.CursorShape.PointingHandCursor)
+                link.setToolTip(f"Open {record.entity.label.lower()} {record.title}")
+                link.clicked.connect(
+                    lambda _=False, e=record.entity, i=record.id: self.navigate.emit(e, i)
+                )
+                layout.addWidget(link)
+        layout.addStretch(1)
+
+    def field_text(self, name: str) -> str | None:
+        """The shown text of field ``name`` (tests and accessibility)."""
+        if self.detail is None:
+            return None
+        for section in self.detail.sections:
+            for field in section.fields:
+                if field.name == name:
+                    return field.text
+        return None
+
+    def related_titles(self, entity: Entity) -> list[str]:
+        """Titles of the related records of one kind that are shown."""
+        if self.detail is None:
+            return []
+        return [r.title for g in self.detail.related if g.entity is entity for r in g.records]

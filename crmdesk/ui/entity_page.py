@@ -1,0 +1,495 @@
+"""One table page (deals, people or companies): search, filters, saved views, columns,
+export, the table, and the detail pane beside it.
+
+Every change of what the table shows (search text, a filter, a sort, a view) becomes a new
+``ViewSpec`` and one background query; a newer query cancels an older one, so typing fast
+never queues stale work. The table first shows rows by SQL offset, then, once the ids are
+ordered in the background, by id (instant jumps, positions, selections by id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.domain.entities import Entity
+from crmdesk.domain.errors import CrmError
+from crmdesk.services.table_types import Filter, SavedView, Sort, ViewSpec
+from crmdesk.ui.column_chooser import ColumnChooser
+from crmdesk.ui.detail_pane import DetailPane
+from crmdesk.ui.filter_bar import FilterBar
+from crmdesk.ui.settings import UiSettings
+from crmdesk.ui.table_model import RecordTableModel
+from crmdesk.ui.table_view import RecordTableView
+from crmdesk.ui.tasks import LatestTask
+from crmdesk.ui.views_menu import ViewsButton
+
+SEARCH_DEBOUNCE_MS = 120
+DETAIL_DEBOUNCE_MS = 60
+RECOUNT_DEBOUNCE_MS = 400
+
+DEFAULT_SORT = {
+    Entity.DEAL: Sort("updated_at", descending=True),
+    Entity.PERSON: Sort("name"),
+    Entity.COMPANY: Sort("name"),
+}
+
+
+async def _fired(timer: QTimer) -> None:
+    """Wait for an active single-shot timer to fire (returns at once if it is idle)."""
+    if not timer.isActive():
+        return
+    fired = asyncio.get_running_loop().create_future()
+
+    def done() -> None:
+        if not fired.done():
+            fired.set_result(None)
+
+    timer.timeout.connect(done)
+    try:
+        if timer.isActive():
+            await fired
+    finally:
+        timer.timeout.disconnect(done)
+
+
+class EntityPage(QWidget):
+    """The page of one entity. ``browse`` is a BrowseService (passed in, never imported)."""
+
+    #: A short message for the status bar.
+    message = Signal(str)
+    #: The row count text changed ("1,234 deals").
+    count_changed = Signal(str)
+    #: Open a record of another page: (entity, id).
+    navigate = Signal(object, int)
+    #: Rows of a new query are on screen (benchmarks and tests time it).
+    rows_shown = Signal()
+
+    def __init__(
+        self,
+        entity: Entity,
+        browse,
+        settings: UiSettings,
+        account_key: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page_{entity.value}")
+        self.entity = entity
+        self.browse = browse
+        self.settings = settings
+        self.account_key = account_key
+        self.spec = ViewSpec(entity, sort=DEFAULT_SORT[entity])
+        self.loaded = False
+        self.last_query_ms = 0.0
+        self._query = LatestTask(self._show_error)
+        self._detail_task = LatestTask(self._show_error)
+        self._recount_task = LatestTask(self._show_error)
+        self._side_task = LatestTask(self._show_error)
+        self._pending_select: int | None = None
+        self._shown_id: int | None = None
+
+        self.model = RecordTableModel(browse.columns(entity), browse.rows, self)
+        self.table = RecordTableView(self)
+        self.table.setModel(self.model)
+        self.detail = DetailPane(self)
+        self.filters = FilterBar(browse.filter_choices(entity), self)
+        self.filters.setVisible(False)
+        self.views = ViewsButton(entity, lambda: browse.saved_views(entity), self)
+        self._build_layout()
+        self._connect()
+        self._restore_columns()
+        self._show_sort()
+
+    # -------------------------------------------------------------- construction
+
+    def _build_layout(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setObjectName("searchField")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(f"Search {self.entity.plural_label.lower()}…  (Ctrl+F)")
+        self.filter_toggle = QToolButton(self)
+        self.filter_toggle.setObjectName("filterToggle")
+        self.filter_toggle.setText("Filters")
+        self.filter_toggle.setCheckable(True)
+        self.filter_toggle.setToolTip("Show the filters")
+        self.columns_button = QToolButton(self)
+        self.columns_button.setText("Columns")
+        self.columns_button.setToolTip("Choose, order and size the columns")
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setToolTip("Export this view as CSV (Ctrl+E)")
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLabel")
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+        top.addSpacing(6)
+        top.addWidget(self.views)
+        top.addWidget(self.filter_toggle)
+        top.addWidget(self.columns_button)
+        top.addWidget(self.export_button)
+        header = QVBoxLayout()
+        header.setContentsMargins(10, 8, 10, 6)
+        header.setSpacing(6)
+        header.addLayout(top)
+        header.addWidget(self.filters)
+        self.splitter = QSplitter(self)
+        self.splitter.setObjectName(f"splitter_{self.entity.value}")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([980, 290])
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addLayout(header)
+        box.addWidget(self.splitter, 1)
+        escape = QAction(self.search)
+        escape.setShortcut(QKeySequence("Escape"))
+        escape.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.triggered.connect(self.search.clear)
+        self.search.addAction(escape)
+
+    def _connect(self) -> None:
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self._search_now)
+        self._detail_timer = QTimer(self, singleShot=True, interval=DETAIL_DEBOUNCE_MS)
+        self._detail_timer.timeout.connect(self._load_detail)
+        self._layout_timer = QTimer(self, singleShot=True, interval=400)
+        self._layout_timer.timeout.connect(self._save_columns)
+        self._recount_timer = QTimer(self, singleShot=True, interval=RECOUNT_DEBOUNCE_MS)
+        self._recount_timer.timeout.connect(lambda: self._recount_task.start(self._recount()))
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+        self.filters.changed.connect(self._filters_changed)
+        self.filter_toggle.toggled.connect(self.filters.setVisible)
+        self.columns_button.clicked.connect(self.choose_columns)
+        self.export_button.clicked.connect(self.ask_export)
+        self.views.chosen.connect(self.apply_view)
+        self.views.save_requested.connect(self.save_view)
+        self.views.delete_requested.connect(self.delete_view)
+        self.model.sort_requested.connect(self.sort_by)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._detail_timer.start())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._emit_count())
+        self.table.open_requested.connect(self._open_row)
+        self.table.columns_requested.connect(self.choose_columns)
+        self.table.layout_changed.connect(self._layout_timer.start)
+        self.detail.navigate.connect(self.navigate)
+        self.search.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        # Down arrow in the search field moves to the results.
+        if (
+            watched is self.search
+            and event.type() == event.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount()
+        ):
+            self.table.setFocus()
+            if self.table.current_row() < 0:
+                self.table.select_row(0)
+            return True
+        return super().eventFilter(watched, event)
+
+    # -------------------------------------------------------------- queries
+
+    def activate(self) -> None:
+        """Load the table the first time the page is shown."""
+        if not self.loaded:
+            self.loaded = True
+            self.requery()
+
+    def requery(self, keep_id: int | None = None) -> asyncio.Task:
+        """Run the current spec (cancelling a query still running)."""
+        self._recount_timer.stop()
+        self._recount_task.cancel()
+        keep = keep_id if keep_id is not None else self.current_id()
+        return self._query.start(self._run(self.spec, keep))
+
+    async def _run(self, spec: ViewSpec, keep: int | None) -> None:
+        started = time.perf_counter()
+        source = await self.browse.open(spec)
+        self.model.set_source(source, source.count)
+        self._show_sort()
+        self._emit_count()
+        self.last_query_ms = (time.perf_counter() - started) * 1000
+        self.rows_shown.emit()
+        kept = keep is not None and source.ordered and self._select_id(keep)
+        if not kept and self.model.rowCount():
+            self.table.select_row(0)
+        if not source.ordered:
+            ordered = await self.browse.order(source)
+            self.model.replace_source(ordered, ordered.count)
+            self._emit_count()
+            if keep is not None:
+                self._select_id(keep)
+
+    def _select_id(self, record_id: int) -> bool:
+        source = self.model.source
+        position = None if source is None else self.browse.position(source, record_id)
+        if position is None:
+            return False
+        self.table.select_row(position)
+        return True
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        text = self.search.text()
+        if text != self.spec.filter.text:
+            self.spec = replace(self.spec, filter=replace(self.spec.filter, text=text))
+            self.requery()
+
+    def _filters_changed(self) -> None:
+        self.spec = replace(self.spec, filter=self.filters.apply_to(self.spec.filter))
+        self._show_filter_count()
+        self.views.set_current(self.views.current)  # keep the name
+        self.requery()
+
+    def sort_by(self, key: str, descending: bool) -> None:
+        """Order the table by a sortable column."""
+        self.spec = replace(self.spec, sort=Sort(key, descending))
+        self.requery()
+
+    def set_filter(self, value: Filter) -> None:
+        """Show rows matching ``value`` (search text included)."""
+        self.spec = replace(self.spec, filter=value)
+        self._sync_controls()
+        self.requery()
+
+    def _sync_controls(self) -> None:
+        self.search.blockSignals(True)
+        self.search.setText(self.spec.filter.text)
+        self.search.blockSignals(False)
+        self.filters.set_filter(self.spec.filter)
+        self._show_filter_count()
+
+    def _show_filter_count(self) -> None:
+        count = self.spec.filter.without_text().active_count
+        self.filter_toggle.setText(f"Filters ({count})" if count else "Filters")
+        self.filter_toggle.setProperty("active", bool(count))
+        self.filter_toggle.style().unpolish(self.filter_toggle)
+        self.filter_toggle.style().polish(self.filter_toggle)
+        if count and not self.filter_toggle.isChecked():
+            self.filter_toggle.setChecked(True)
+
+    def _show_sort(self) -> None:
+        self.table.show_sort(self.spec.sort.key, self.spec.sort.descending)
+
+    def _emit_count(self) -> None:
+        count = self.model.rowCount()
+        noun = self.entity.plural_label.lower() if count != 1 else self.entity.label.lower()
+        narrowed = bool(self.spec.filter.text or self.spec.filter.active_count)
+        text = f"{count:,} {noun}" + (" match" if narrowed and count != 1 else "")
+        text += " matches" if narrowed and count == 1 else ""
+        selected = self.table.selected_count() if self.table.selectionModel() else 0
+        if selected > 1:
+            text = f"{selected:,} selected · {text}"
+        self.count_label.setText(text)
+        self.count_changed.emit(text)
+
+    # -------------------------------------------------------------- details and navigation
+
+    def current_id(self) -> int | None:
+        """Id of the current row, if any."""
+        row = self.table.current_row()
+        return None if row < 0 else self.model.id_at(row)
+
+    def _open_row(self, row: int) -> None:
+        if self.detail.isHidden():
+            self.detail.show()
+        self._detail_timer.stop()
+        self._load_detail()
+        self.detail.setFocus()
+
+    def _load_detail(self) -> None:
+        record_id = self.current_id()
+        if record_id is None:
+            return
+        self._detail_task.start(self._show_detail(record_id))
+
+    async def _show_detail(self, record_id: int) -> None:
+        detail = await self.browse.detail(self.entity, record_id)
+        self._shown_id = record_id
+        self.detail.show_detail(detail)
+
+    def show_record(self, record_id: int) -> None:
+        """Select and show a record; filters and search are cleared if they hide it."""
+        if self._select_id(record_id):
+            self._detail_timer.stop()
+            self._load_detail()
+            return
+        self._side_task.start(self._show_record(record_id))
+
+    async def _show_record(self, record_id: int) -> None:
+        await self._query.wait()
+        if self._select_id(record_id):
+            return
+        if self.spec.filter != Filter():
+            self.spec = replace(self.spec, filter=Filter())
+            self._sync_controls()
+            self.views.set_current(None)
+            await self.requery(keep_id=record_id)
+            if self._select_id(record_id):
+                return
+        self._shown_id = record_id
+        self.detail.show_detail(await self.browse.detail(self.entity, record_id))
+
+    # -------------------------------------------------------------- live changes
+
+    def apply_changes(self, ids: frozenset[int], reset: bool) -> None:
+        """Records of this entity changed (a sync, an edit): refresh what is shown."""
+        if not self.loaded:
+            return
+        if reset:
+            self.requery()
+            return
+        self.model.refresh_ids(ids)
+        if self._shown_id in ids:
+            self._detail_task.start(self._show_detail(self._shown_id))
+        self._recount_timer.start()
+
+    async def _recount(self) -> None:
+        """Re-open the same view; swap it in (keeping scroll and selection) if rows were
+        added or removed."""
+        await self._query.wait()
+        keep = self.current_id()
+        source = await self.browse.open(self.spec)
+        if source.count == self.model.rowCount():
+            return
+        if not source.ordered:
+            source = await self.browse.order(source)
+        self.model.replace_source(source, source.count)
+        self._emit_count()
+        if keep is not None:
+            self._select_id(keep)
+
+    async def settled(self) -> None:
+        """Wait until debounce timers, queries, detail loads and refreshes in flight are
+        done (tests and benchmarks)."""
+        timers = (self._search_timer, self._recount_timer, self._detail_timer)
+        tasks = (self._query, self._side_task, self._recount_task, self._detail_task)
+        while any(t.isActive() for t in timers) or any(t.running for t in tasks):
+            for timer in timers:
+                await _fired(timer)
+            for task in tasks:
+                await task.wait()
+
+    # -------------------------------------------------------------- views and columns
+
+    def apply_view(self, view: SavedView | None) -> None:
+        """Apply a saved view (None: the default view with no filters)."""
+        self.views.set_current(view)
+        if view is None:
+            self.spec = ViewSpec(self.entity, sort=DEFAULT_SORT[self.entity])
+        else:
+            self.spec = replace(view.spec, columns=())
+            if view.spec.columns:
+                widths = dict(self.table.column_layout())
+                self.table.apply_column_layout([(k, widths.get(k)) for k in view.spec.columns])
+            if view.unmapped:
+                self.message.emit(
+                    f"“{view.name}” applied in part: {', '.join(view.unmapped)} "
+                    "cannot be filtered here, so more rows may show."
+                )
+        self._sync_controls()
+        self.requery()
+
+    def save_view(self, name: str) -> None:
+        """Save the current filters, sort and columns as a local view."""
+        columns = tuple(k for k, _ in self.table.column_layout())
+        try:
+            view = self.browse.save_view(name, replace(self.spec, columns=columns))
+        except CrmError as error:
+            self._show_error(error)
+            return
+        self.views.set_current(view)
+        self.message.emit(f"Saved view “{view.name}”.")
+
+    def delete_view(self, view: SavedView) -> None:
+        """Delete a local view (the rows shown stay as they are)."""
+        try:
+            self.browse.delete_view(view.id)
+        except CrmError as error:
+            self._show_error(error)
+            return
+        self.views.set_current(None)
+        self.message.emit(f"Deleted view “{view.name}”.")
+
+    def choose_columns(self) -> None:
+        """Open the column chooser (non-modal)."""
+        chooser = ColumnChooser(self.model.columns, self.table.column_layout(), self)
+        chooser.accepted.connect(lambda: self.table.apply_column_layout(chooser.chosen_layout()))
+        chooser.finished.connect(chooser.deleteLater)
+        self._chooser = chooser
+        chooser.open()
+
+    def _restore_columns(self) -> None:
+        saved = self.settings.column_layout(self.account_key, self.entity)
+        self.table.apply_column_layout(saved or self.table.default_layout())
+
+    def _save_columns(self) -> None:
+        self.settings.set_column_layout(self.account_key, self.entity, self.table.column_layout())
+
+    def save_state(self) -> None:
+        """Write column layout now (before quitting)."""
+        self._layout_timer.stop()
+        self._save_columns()
+
+    # -------------------------------------------------------------- export
+
+    def ask_export(self) -> None:
+        """Ask where to save the CSV (non-modal), then export."""
+        name = f"{self.entity.collection}-{time.strftime('%Y-%m-%d')}.csv"
+        dialog = QFileDialog(self, "Export as CSV", str(Path.home() / name), "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        self._export_dialog = dialog
+        dialog.open()
+
+    def export_to(self, path: Path) -> asyncio.Task:
+        """Export the rows shown, in the visible columns' order, to ``path``."""
+        return self._side_task.start(self._export(path))
+
+    async def _export(self, path: Path) -> None:
+        keys = [k for k, _ in self.table.column_layout()]
+        loop = asyncio.get_running_loop()
+
+        def progress(rows: int) -> None:
+            loop.call_soon_threadsafe(self.message.emit, f"Exporting… {rows:,} rows")
+
+        self.message.emit("Exporting…")
+        result = await self.browse.export_csv(self.spec, keys, path, progress)
+        self.message.emit(f"Exported {result.rows:,} rows to {result.path}")
+
+    # -------------------------------------------------------------- errors
+
+    def _show_error(self, error: CrmError) -> None:
+        self.message.emit(str(error))
+
+    def shutdown(self) -> None:
+        """Stop background work (the window is closing)."""
+        for timer in (self._search_timer, self._detail_timer, self._recount_timer):
+            timer.stop()
+        for task in (self._query, self._detail_task, self._recount_task, self._side_task):
+            task.cancel()
+        self.save_state()

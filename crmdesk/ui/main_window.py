@@ -1,0 +1,277 @@
+"""The main window: a shell of navigation, pages, menus, shortcuts and the status bar.
+
+Features live in their own modules (``entity_page``, ``detail_pane``, ``global_search``,
+``status_bar``...). Services arrive through the constructor from ``crmdesk.app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.domain.changes import ChangeSet
+from crmdesk.domain.entities import BROWSABLE, Entity
+from crmdesk.domain.errors import CrmError
+from crmdesk.domain.sync_status import SyncStatus
+from crmdesk.ui.entity_page import EntityPage
+from crmdesk.ui.global_search import GlobalSearch
+from crmdesk.ui.icons import app_icon
+from crmdesk.ui.settings import UiSettings
+from crmdesk.ui.status_bar import StatusBar
+from crmdesk.ui.tasks import LatestTask
+
+
+class EventBridge(QObject):
+    """Turns the services' event callbacks into Qt signals (the app wires it)."""
+
+    status_changed = Signal(object)  # SyncStatus
+    records_changed = Signal(object)  # ChangeSet
+
+    def publish_status(self, status: SyncStatus) -> None:
+        """Callback for sync status events."""
+        self.status_changed.emit(status)
+
+    def publish_changes(self, changes: ChangeSet) -> None:
+        """Callback for change sets."""
+        self.records_changed.emit(changes)
+
+
+class MainWindow(QMainWindow):
+    """The window of one account; ``closed`` fires once it has been closed."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        browse,
+        settings: UiSettings,
+        account_name: str,
+        account_key: str,
+        *,
+        bridge: EventBridge | None = None,
+        sync_now: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"crmdesk - {account_name}")
+        self.setWindowIcon(app_icon())
+        self.browse = browse
+        self.settings = settings
+        self._sync_now = sync_now
+        self._sync_task = LatestTask(self.show_error)
+        self.pages: dict[Entity, EntityPage] = {}
+        self.stack = QStackedWidget(self)
+        self.nav = QButtonGroup(self)
+        self.nav.setExclusive(True)
+        sidebar = self._build_sidebar(account_name)
+        for entity in BROWSABLE:
+            page = EntityPage(entity, browse, settings, account_key, self.stack)
+            page.message.connect(self.show_message)
+            page.count_changed.connect(self._count_changed)
+            page.navigate.connect(self.open_record)
+            self.pages[entity] = page
+            self.stack.addWidget(page)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.search_box = GlobalSearch(browse, self)
+        self.search_box.chosen.connect(self.open_record)
+        self._build_actions()
+        if bridge is not None:
+            bridge.status_changed.connect(self.status.show_status)
+            bridge.records_changed.connect(self.apply_changes)
+        self._restore()
+
+    # -------------------------------------------------------------- construction
+
+    def _build_sidebar(self, account_name: str) -> QWidget:
+        sidebar = QFrame(self)
+        sidebar.setObjectName("sidebar")
+        box = QVBoxLayout(sidebar)
+        box.setContentsMargins(8, 12, 8, 12)
+        box.setSpacing(4)
+        title = QLabel("crmdesk", sidebar)
+        title.setObjectName("brand")
+        account = QLabel(account_name, sidebar)
+        account.setObjectName("accountName")
+        account.setTextFormat(Qt.TextFormat.PlainText)
+        account.setWordWrap(True)
+        box.addWidget(title)
+        box.addWidget(account)
+        box.addSpacing(14)
+        for number, entity in enumerate(BROWSABLE, 1):
+            button = QPushButton(entity.plural_label, sidebar)
+            button.setObjectName(f"nav_{entity.value}")
+            button.setProperty("nav", True)
+            button.setCheckable(True)
+            button.setToolTip(f"{entity.plural_label} (Ctrl+{number})")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, e=entity: self.show_page(e))
+            self.nav.addButton(button, number)
+            box.addWidget(button)
+        box.addStretch(1)
+        hint = QLabel("Ctrl+K  search everywhere", sidebar)
+        hint.setObjectName("sidebarHint")
+        hint.setWordWrap(True)
+        box.addWidget(hint)
+        sidebar.setFixedWidth(126)
+        return sidebar
+
+    def _action(self, text: str, shortcut, slot, menu) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action("&Export view as CSV…", "Ctrl+E", lambda: self.page.ask_export(), file_menu)
+        file_menu.addSeparator()
+        self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
+        view_menu = bar.addMenu("&View")
+        for number, entity in enumerate(BROWSABLE, 1):
+            self._action(
+                entity.plural_label,
+                f"Ctrl+{number}",
+                lambda _=False, e=entity: self.show_page(e),
+                view_menu,
+            )
+        view_menu.addSeparator()
+        self._action("&Search this table", "Ctrl+F", self.focus_search, view_menu)
+        self._action("Search &everywhere…", "Ctrl+K", self.search_everywhere, view_menu)
+        self._action("&Columns…", None, lambda: self.page.choose_columns(), view_menu)
+        self.detail_action = self._action("&Detail pane", "F9", self.toggle_detail, view_menu)
+        self.detail_action.setCheckable(True)
+        sync_menu = bar.addMenu("&Sync")
+        self.sync_action = self._action("Sync &now", "F5", self.sync_now, sync_menu)
+        self.sync_action.setEnabled(self._sync_now is not None)
+
+    def _restore(self) -> None:
+        geometry = self.settings.geometry("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry()
+            self.resize(min(1440, screen.width()), min(900, screen.height()))
+        state = self.settings.geometry("state")
+        if state is not None:
+            self.restoreState(state)
+        for entity, page in self.pages.items():
+            saved = self.settings.geometry(f"splitter_{entity.value}")
+            if saved is not None:
+                page.splitter.restoreState(saved)
+        visible = self.settings.detail_visible()
+        self.detail_action.setChecked(visible)
+        for page in self.pages.values():
+            page.detail.setVisible(visible)
+        self.show_page(self.settings.last_entity())
+
+    # -------------------------------------------------------------- navigation
+
+    @property
+    def page(self) -> EntityPage:
+        """The page shown."""
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, EntityPage)
+        return widget
+
+    def show_page(self, entity: Entity) -> EntityPage:
+        """Switch to an entity's table (loading it the first time)."""
+        page = self.pages[entity]
+        self.stack.setCurrentWidget(page)
+        self.nav.button(BROWSABLE.index(entity) + 1).setChecked(True)
+        page.activate()
+        self.status.show_rows(page.count_label.text())
+        return page
+
+    def open_record(self, entity: Entity, record_id: int) -> None:
+        """Show a record: its page, its row, its details."""
+        page = self.show_page(entity)
+        page.show_record(record_id)
+        page.table.setFocus()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the current table's search field."""
+        self.page.search.setFocus()
+        self.page.search.selectAll()
+
+    def search_everywhere(self) -> None:
+        """Ctrl+K: the global search box."""
+        self.search_box.start()
+
+    def toggle_detail(self, visible: bool) -> None:
+        """Show or hide the detail pane (every page)."""
+        for page in self.pages.values():
+            page.detail.setVisible(visible)
+        self.settings.set_detail_visible(visible)
+
+    def _count_changed(self, text: str) -> None:
+        if self.sender() is self.page:
+            self.status.show_rows(text)
+
+    def show_message(self, text: str) -> None:
+        """A transient message in the status bar."""
+        self.status.showMessage(text, 8000)
+
+    # -------------------------------------------------------------- sync
+
+    def sync_now(self) -> None:
+        """F5: ask the sync service for a sync (once; a sync already asked for runs on)."""
+        if self._sync_now is None or self._sync_task.running:
+            return
+        self._sync_task.start(self._sync_now())
+
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """Refresh the rows a change set touched (only those)."""
+        if changes.lookups:
+            self.browse.reload_settings()
+        for entity, page in self.pages.items():
+            if changes.touches(entity):
+                page.apply_changes(changes.ids_of(entity), entity in changes.reset)
+
+    def show_error(self, error: CrmError) -> None:
+        """An error the person can act on, in the status bar."""
+        self.show_message(str(error))
+
+    # -------------------------------------------------------------- closing
+
+    def save_state(self) -> None:
+        """Remember geometry, splitters, columns and the page shown."""
+        self.settings.set_geometry("geometry", self.saveGeometry())
+        self.settings.set_geometry("state", self.saveState())
+        for entity, page in self.pages.items():
+            self.settings.set_geometry(f"splitter_{entity.value}", page.splitter.saveState())
+            page.save_state()
+        self.settings.set_last_entity(self.page.entity)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        for page in self.pages.values():
+            page.shutdown()
+        self.search_box.close()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,21 @@
+"""Waiting on Qt signals inside ``qloop`` scenarios (never sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+async def next_signal(signal: Any, limit: float = 5.0) -> tuple[Any, ...]:
+    """The arguments of the next emission of ``signal``; TimeoutError after ``limit`` s."""
+    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def received(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args)
+
+    signal.connect(received)
+    try:
+        return await asyncio.wait_for(future, limit)
+    finally:
+        signal.disconnect(received)
