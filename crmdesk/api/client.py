@@ -12,6 +12,7 @@ so every call is paced by the same rate limiter and counted in ``client.stats``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from types import TracebackType
 from typing import Any
@@ -56,7 +57,7 @@ class PipelineClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         clock: Clock | None = None,
         parser: RecordParser | None = None,
-        observer: Any = None,
+        observer: Callable[[Exchange], None] | None = None,
     ) -> None:
         """``rate_limit=None`` switches pacing off (a sandbox without a limit); pass a
         shared ``limiter`` instead when several clients use the same key."""
@@ -102,7 +103,7 @@ class PipelineClient:
         """Counters: requests made, 429 replies seen, retries, unknown outcomes."""
         return self.transport.stats
 
-    def set_observer(self, observer: Any) -> None:
+    def set_observer(self, observer: Callable[[Exchange], None] | None) -> None:
         """Call ``observer(Exchange)`` after every attempt (diagnostics, benchmarks)."""
         self.transport.observer = observer
 

@@ -190,6 +190,8 @@ def test_users_profile_account_searches_notifications(sandbox, aloop):
             assert account.custom_field_labels
             searches = await client.searches.list().all()
             assert {s.search_type for s in searches} >= {"deals", "people", "companies"}
+            assert (await client.searches.get(searches[0].id)).query == searches[0].query
+            assert not hasattr(client.users, "create")  # read-only: changes go via admin
             notification = await client.account_notifications.create_text("<b>Hi</b>")
             assert notification.text == "<b>Hi</b>"
             assert not notification.seen

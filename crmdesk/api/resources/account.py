@@ -8,7 +8,12 @@ from typing import Any
 from crmdesk.api import parsing
 from crmdesk.api.pagination import MAX_PER_PAGE, Listing
 from crmdesk.api.ratelimit import Priority
-from crmdesk.api.resources.base import CollectionResource, Resource, list_params
+from crmdesk.api.resources.base import (
+    CollectionResource,
+    ReadableResource,
+    Resource,
+    list_params,
+)
 from crmdesk.domain.fields import JSON
 from crmdesk.domain.records import (
     AccountInfo,
@@ -19,26 +24,17 @@ from crmdesk.domain.records import (
 )
 
 
-class Users(CollectionResource[User]):
-    """``/users`` (read-only); ``conditions={"including_inactive": True}`` adds deactivated."""
+class Users(ReadableResource[User]):
+    """``/users`` (read-only); ``conditions={"including_inactive": True}`` adds deactivated.
+
+    Changes go through ``client.admin.users`` (account admins only).
+    """
 
     path = "users"
     wrapper = "user"
 
     def _parse(self, raw: Any) -> User:
         return self._parser.user(raw)
-
-    async def create(self, *args: Any, **kwargs: Any) -> User:
-        """Not offered by the API: users are managed in the web app."""
-        raise NotImplementedError("users cannot be created through the API")
-
-    async def update(self, *args: Any, **kwargs: Any) -> User:
-        """Use ``client.admin.users.update`` (an admin's call)."""
-        raise NotImplementedError("update users through client.admin.users")
-
-    async def delete(self, *args: Any, **kwargs: Any) -> None:
-        """Not offered by the API."""
-        raise NotImplementedError("users cannot be deleted through the API")
 
 
 class AdminUsers(CollectionResource[User]):

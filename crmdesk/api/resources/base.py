@@ -89,8 +89,8 @@ class Resource:
             raise
 
 
-class CollectionResource(Resource, Generic[R]):
-    """A REST collection with list / get / create / update / delete."""
+class ReadableResource(Resource, Generic[R]):
+    """A REST collection that can be listed and read (``list``, ``get``)."""
 
     path: str
     wrapper: str
@@ -163,6 +163,10 @@ class CollectionResource(Resource, Generic[R]):
             wrapper=self.wrapper,
             priority=priority,
         )
+
+
+class CollectionResource(ReadableResource[R]):
+    """A REST collection with list / get / create / update / delete."""
 
     async def create(
         self,
