@@ -189,6 +189,7 @@ class Transport:
         idempotent = is_idempotent(method)
         failures = 0
         rate_limited = 0
+        maybe_applied = False  # an earlier attempt may have reached the server
         while True:
             if self._client is None:
                 self.open()
@@ -215,6 +216,7 @@ class Transport:
             if no_reply is not None:
                 self.stats.network_errors += 1
                 failures += 1
+                maybe_applied = maybe_applied or no_reply.sent
                 log.debug("%s /%s: no reply (%s)", method, path, no_reply.detail)
                 if no_reply.kind == "config":
                     raise NetworkError(no_reply.detail, method=method, path=path)
@@ -244,6 +246,7 @@ class Transport:
                 raise self._status_error(method, path, status, headers, content, retry_after)
             if status >= 500:
                 self.stats.server_errors += 1
+                maybe_applied = True
                 if not idempotent:
                     self.stats.unknown_outcomes += 1
                     raise UnknownOutcomeError(
@@ -259,6 +262,9 @@ class Transport:
                     continue
             if 200 <= status < 300:
                 return self._decode(method, path, headers, content)
+            if status == 404 and method == "DELETE" and maybe_applied:
+                log.debug("DELETE /%s: 404 after a lost reply, so the first one worked", path)
+                return None
             raise self._status_error(method, path, status, headers, content, retry_after)
 
     async def _backoff(self, failures: int) -> None:

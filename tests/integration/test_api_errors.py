@@ -12,6 +12,7 @@ import pytest
 from crmdesk.api import (
     ApiTimeoutError,
     AuthenticationError,
+    Exchange,
     ForbiddenError,
     NetworkError,
     NotFoundError,
@@ -196,5 +197,44 @@ def test_a_reply_of_the_wrong_shape_is_a_protocol_error(sandbox, aloop):
             with pytest.raises(ProtocolError, match="no usable id") as info:
                 await client.deals._call("GET", "deals", client.parser.deal, wrapper="deal")
             assert info.value.path == "deals"
+
+    aloop.run(scenario())
+
+
+def test_a_200_html_page_is_a_protocol_error(sandbox, aloop):
+    page = httpx.post(
+        f"{sandbox.control_url}/files",
+        params={"name": "login.html", "content_type": "text/html"},
+        content=b"<!DOCTYPE html><html><body>Please log in</body></html>",
+    )
+    url = page.json()["url"]
+    base, name = url.rsplit("/", 1)
+
+    async def scenario() -> None:
+        # a captive portal or proxy answering 200 with HTML instead of the API's JSON
+        async with PipelineClient(base, "key-123456", rate_limit=None, retry=FAST) as client:
+            with pytest.raises(ProtocolError, match="not valid JSON") as info:
+                await client.transport.request("GET", name)
+            assert "text/html" in str(info.value)
+            assert client.stats.requests == 1  # a wrong reply is not retried
+
+    aloop.run(scenario())
+
+
+def test_a_delete_whose_reply_was_lost_is_done_when_the_retry_finds_nothing(sandbox, aloop):
+    def first_reply_lost_only(exchange: Exchange) -> None:
+        if exchange.method == "DELETE" and exchange.status is None:
+            sandbox.set_faults()  # the retry goes through
+
+    async def scenario() -> None:
+        async with client_for(sandbox, observer=first_reply_lost_only) as client:
+            deal = await client.deals.create({"name": "to go"})
+            sandbox.set_faults(drop_after_commit_rate=1.0, methods=["DELETE"])
+            await client.deals.delete(deal.id)  # applied, reply lost, retried: 404 = done
+            assert client.stats.network_errors == 1
+            with pytest.raises(NotFoundError):
+                await client.deals.get(deal.id)
+            with pytest.raises(NotFoundError):  # a plain 404 on a first try stays an error
+                await client.deals.delete(deal.id)
 
     aloop.run(scenario())
