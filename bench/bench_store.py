@@ -1,29 +1,40 @@
 """Store figures, each beside a baseline measured in the same run.
 
-    python -m bench store [--rows=1000000] [--runs=3]
+    python -m bench store [--rows=1000000] [--runs=3] [--page=200] [--bulk=1]
 
-* bulk upsert of API-shaped deal pages (200 per transaction, durable=False as the sync
-  engine stores pulls) vs plain ``executemany`` of the same rows into a bare table;
+* first sync: API-shaped deal pages (200 per transaction, ``durable=False`` as the sync
+  engine stores pulls) through ``begin_bulk`` / ``upsert_server`` / ``end_bulk`` (index
+  and search-index build included), vs plain ``executemany`` of the same rows as JSON text
+  into a bare table, page by page in the same loop (so both see the same noise);
+* incremental pulls into the full store (half updates of random rows, half new rows), the
+  same way against the bare table;
+* peak memory of the process during the load;
+* opening the full store (integrity check included) vs a bare ``sqlite3.connect`` + read;
 * local edit durability latency (update + outbox row, fsync'd) p50/p99;
 * FTS prefix search p95 over deals + people + companies vs a ``LIKE '%x%'`` scan;
-* first page after a sort, window fetches at random depth (OFFSET and id array), count;
-* disk size per deal including the search index.
+* first page after a sort by every sortable deal column (and whether SQLite uses an index),
+  window fetches at random depth (OFFSET and id array), count;
+* disk per deal including the search index (every ``deals*`` object, from ``dbstat``).
 
-Records come from ``bench/records.py`` (a stand-in generator: the sandbox's seed generator
-had not landed when this was written).
+Records come from ``bench/records.py``; generating them is not timed.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import resource
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bench.records import pages
 from crmdesk.domain.entities import Entity
-from crmdesk.store import Filter, Sort, Store, TableQuery
+from crmdesk.store import SORT_COLUMNS, Filter, Sort, Store, TableQuery
+from crmdesk.store.records import Records
 
 
 def _opt(argv: list[str], name: str, default: int) -> int:
@@ -38,45 +49,148 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Bare:
+    """The baseline: record JSON text into a one-index table, same pages, same pragmas."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, json TEXT)")
+        self.seconds = 0.0
+
+    def put(self, batch: list[dict[str, Any]]) -> None:
+        t0 = time.perf_counter()
+        self.conn.execute("BEGIN")
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO t VALUES (?, ?)", [(r["id"], json.dumps(r)) for r in batch]
+        )
+        self.conn.execute("COMMIT")
+        self.seconds += time.perf_counter() - t0
+
+
+def _load(
+    store: Store,
+    bare: Bare | None,
+    entity: Entity,
+    batches: Iterator[list[dict[str, Any]]],
+    bulk: bool,
+) -> tuple[int, float, list[str]]:
+    """Store every batch (and give it to ``bare``); rows, seconds and rate per fifth."""
+    seconds = 0.0
+    rows = 0
+    marks: list[str] = []
+    t0 = time.perf_counter()
+    if bulk:
+        store.write_sync(lambda s: s.records.begin_bulk(entity))  # type: ignore[attr-defined]
+    seconds += time.perf_counter() - t0
+    for batch in batches:
+        t0 = time.perf_counter()
+        store.write_sync(lambda s, b=batch: s.records.upsert_server(entity, b), durable=False)
+        seconds += time.perf_counter() - t0
+        rows += len(batch)
+        if bare is not None:
+            bare.put(batch)
+        if rows % 200_000 == 0:
+            marks.append(f"{rows // 1000}k: {rows / seconds:,.0f}/s")
+    if bulk:
+        t0 = time.perf_counter()
+        store.end_bulk_sync(entity)  # type: ignore[attr-defined]
+        finish = time.perf_counter() - t0
+        seconds += finish
+        marks.append(f"end_bulk {finish:.1f} s")
+    return rows, seconds, marks
+
+
+def _incremental(store: Store, bare: Bare, rows: int, count: int) -> tuple[float, float]:
+    """Pull ``count`` records into the full store: half newer copies, half new ids."""
+    rng = random.Random(11)
+    updated = list(pages("deals", count // 2, seed=12))
+    fresh = list(pages("deals", count // 2, seed=13))
+    later = '"2027/01/01 10:00:00 -0400"'
+    for batch in updated:
+        for record in batch:
+            record["id"] = rng.randint(1, rows)
+            record["updated_at"] = json.loads(later)
+    for batch in fresh:
+        for record in batch:
+            record["id"] += rows + 1_000_000
+    ours = 0.0
+    bare.seconds = 0.0
+    for batch in [b for pair in zip(updated, fresh, strict=False) for b in pair]:
+        t0 = time.perf_counter()
+        store.write_sync(lambda s, b=batch: s.records.upsert_server(Entity.DEAL, b), durable=False)
+        ours += time.perf_counter() - t0
+        bare.put(batch)
+    return count / ours, count / bare.seconds
+
+
+def _open_times(path: Path, runs: int, rows: int) -> str:
+    opens, bares = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        store = Store.open(path)
+        store.read().tables.count(TableQuery(Entity.DEAL))
+        opens.append((time.perf_counter() - t0) * 1000)
+        store.close()
+        t0 = time.perf_counter()
+        conn = sqlite3.connect(path)
+        conn.execute("SELECT count(*) FROM deals").fetchone()
+        bares.append((time.perf_counter() - t0) * 1000)
+        conn.close()
+    return (
+        f"open the store ({rows:,} deals) + count: median {_pct(opens, 0.5):.0f} ms, "
+        f"max {max(opens):.0f} ms | "
+        f"bare connect + count: median {_pct(bares, 0.5):.0f} ms | "
+        f"ratio {_pct(opens, 0.5) / max(_pct(bares, 0.5), 0.01):.1f}"
+    )
+
+
 def main(argv: list[str]) -> int:
     rows = _opt(argv, "rows", 1_000_000)
     runs = _opt(argv, "runs", 3)
+    page = _opt(argv, "page", 200)
+    bulk = bool(_opt(argv, "bulk", 1)) and hasattr(Records, "begin_bulk")
     work = Path(tempfile.mkdtemp(prefix="crmdesk-bench-store-"))
-    print(f"rows={rows:,} runs={runs} dir={work}")
-    deal_pages = list(pages("deals", rows, seed=1))
-    people_pages = list(pages("people", max(1, rows // 5), seed=2))
-    company_pages = list(pages("companies", max(1, rows // 10), seed=3))
+    print(f"rows={rows:,} runs={runs} page={page} bulk={bulk} dir={work}", flush=True)
 
     store = Store.open(work / "store.db", check=False)
-    started = time.perf_counter()
-    for batch in deal_pages:
-        store.write_sync(lambda s, b=batch: s.records.upsert_server(Entity.DEAL, b), durable=False)
-    ours = rows / (time.perf_counter() - started)
-    for kind, batches in ((Entity.PERSON, people_pages), (Entity.COMPANY, company_pages)):
-        for batch in batches:
-            store.write_sync(
-                lambda s, b=batch, k=kind: s.records.upsert_server(k, b), durable=False
-            )
-    # baseline: the same rows as JSON text, executemany into a bare table, same batches
-    import json
-
-    bare = sqlite3.connect(work / "bare.db", isolation_level=None)
-    bare.execute("PRAGMA journal_mode=WAL")
-    bare.execute("PRAGMA synchronous=NORMAL")
-    bare.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, json TEXT)")
-    started = time.perf_counter()
-    for batch in deal_pages:
-        bare.execute("BEGIN")
-        bare.executemany(
-            "INSERT OR REPLACE INTO t VALUES (?, ?)", [(r["id"], json.dumps(r)) for r in batch]
-        )
-        bare.execute("COMMIT")
-    baseline = rows / (time.perf_counter() - started)
-    print(
-        f"bulk upsert: store {ours:,.0f} rows/s | bare executemany {baseline:,.0f} rows/s | "
-        f"ratio {ours / baseline:.2f}"
+    bare = Bare(work / "bare.db")
+    rss_before = _rss_mb()
+    n, seconds, marks = _load(
+        store, bare, Entity.DEAL, pages("deals", rows, page=page, seed=1), bulk
     )
-    bare.close()
+    print(
+        f"first sync, deals: store {n / seconds:,.0f} rows/s | bare executemany "
+        f"{n / bare.seconds:,.0f} rows/s | ratio {bare.seconds / seconds:.2f} "
+        f"(target ≥ 20,000) [{'; '.join(marks)}]",
+        flush=True,
+    )
+    for entity, kind, count, seed in (
+        (Entity.PERSON, "people", max(1, rows // 5), 2),
+        (Entity.COMPANY, "companies", max(1, rows // 10), 3),
+    ):
+        n, seconds, marks = _load(
+            store, None, entity, pages(kind, count, page=page, seed=seed), bulk
+        )
+        print(f"first sync, {kind}: store {n / seconds:,.0f} rows/s [{'; '.join(marks)}]")
+    print(
+        f"peak RSS during the loads: {_rss_mb():.0f} MB (before: {rss_before:.0f} MB; "
+        "target < 400 MB for a full sync)",
+        flush=True,
+    )
+    ours, base = _incremental(store, bare, rows, 20_000)
+    print(
+        f"incremental pull into the full store (20,000: half updates, half new): store "
+        f"{ours:,.0f} rows/s | bare {base:,.0f} rows/s | ratio {ours / base:.2f}",
+        flush=True,
+    )
+    bare.conn.close()
     store.write_sync(lambda s: s.conn.execute("ANALYZE"))
 
     # local edit latency (durable: synchronous=FULL)
@@ -89,18 +203,27 @@ def main(argv: list[str]) -> int:
         latencies.append((time.perf_counter() - t0) * 1000)
     print(
         f"local edit (row+outbox, fsync): p50 {_pct(latencies, 0.5):.2f} ms, "
-        f"p99 {_pct(latencies, 0.99):.2f} ms (target p99 < 10 ms)"
+        f"p99 {_pct(latencies, 0.99):.2f} ms (target p99 < 10 ms)",
+        flush=True,
     )
+    store.close()
+    print(_open_times(work / "store.db", runs, rows), flush=True)
+    store = Store.open(work / "store.db")
 
     reader = store.read()
     words = ["ac", "glo", "ann", "smi", "ren", "upg", "nort", "wayn", "pil", "ber", "5551", "tyr"]
     for run in range(runs):
-        fts, like = [], []
+        fts, single, like = [], [], []
         for word in words * 5:
             t0 = time.perf_counter()
             for entity in (Entity.DEAL, Entity.PERSON, Entity.COMPANY):
                 reader.search.ids(entity, word, limit=50)
             fts.append((time.perf_counter() - t0) * 1000)
+        for word in "abgnrs5":
+            t0 = time.perf_counter()
+            for entity in (Entity.DEAL, Entity.PERSON, Entity.COMPANY):
+                reader.search.ids(entity, word, limit=50)
+            single.append((time.perf_counter() - t0) * 1000)
         for word in words[:4]:
             t0 = time.perf_counter()
             reader.conn.execute(
@@ -109,19 +232,39 @@ def main(argv: list[str]) -> int:
             like.append((time.perf_counter() - t0) * 1000)
         print(
             f"run {run}: FTS prefix (3 tables, top 50) p95 {_pct(fts, 0.95):.2f} ms | "
-            f"LIKE scan p95 {_pct(like, 0.95):.2f} ms (target FTS < 20 ms)"
+            f"LIKE scan (deals only) p95 {_pct(like, 0.95):.2f} ms | ratio "
+            f"{_pct(like, 0.95) / _pct(fts, 0.95):.0f}x (target FTS < 20 ms); "
+            f"1-letter prefixes max {max(single):.1f} ms",
+            flush=True,
         )
 
     tables = reader.tables
+    unindexed = []
+    for key, column in SORT_COLUMNS[Entity.DEAL].items():
+        plan = " ".join(
+            str(r[-1])
+            for r in reader.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT id FROM deals AS t ORDER BY t.{column}, t.id LIMIT 100"
+            )
+        )
+        if "TEMP B-TREE" in plan:
+            unindexed.append(key)
+    print(f"sort keys sorted without an index: {unindexed or 'none'}")
     for run in range(runs):
         line = []
-        for key in ("value", "owner", "close_date", "company", "stage"):
+        for key in SORT_COLUMNS[Entity.DEAL]:
             query = TableQuery(Entity.DEAL, Filter(), Sort(key, descending=run % 2 == 1))
             t0 = time.perf_counter()
             rowset = tables.open(query)
             tables.window(rowset, 0, 100)
-            line.append(f"{key} {(time.perf_counter() - t0) * 1000:.1f}")
-        print(f"run {run}: first page after sort (count + 100 rows), ms: {', '.join(line)}")
+            line.append((key, (time.perf_counter() - t0) * 1000))
+        worst = max(line, key=lambda kv: kv[1])
+        print(
+            f"run {run}: first page after sort (count + 100 rows): worst {worst[0]} "
+            f"{worst[1]:.1f} ms; all: {', '.join(f'{k} {v:.1f}' for k, v in line)} "
+            "(target < 300 ms)",
+            flush=True,
+        )
     query = TableQuery(Entity.DEAL, Filter(), Sort("value"))
     rowset = tables.open(query)
     offsets = [rng.randint(0, rows - 100) for _ in range(50)]
@@ -136,8 +279,6 @@ def main(argv: list[str]) -> int:
     for offset in offsets:
         tables.window(rowset, offset, 100)
     ids_ms = (time.perf_counter() - t0) * 1000 / len(offsets)
-    t0 = time.perf_counter()
-    reader.conn.execute("SELECT id FROM deals ORDER BY id LIMIT 100 OFFSET ?", (rows // 2,))
     print(
         f"window of 100 at random depth: OFFSET {offset_ms:.2f} ms | id array {ids_ms:.2f} ms "
         f"(id array built in {load_ms:.0f} ms)"
@@ -150,6 +291,15 @@ def main(argv: list[str]) -> int:
         f"filtered (stage+owner) count {rs.count:,} + first page: "
         f"{(time.perf_counter() - t0) * 1000:.1f} ms"
     )
+    for text in ("ac", "a", "wayne 12"):
+        searched = TableQuery(Entity.DEAL, Filter(text=text), Sort("name"))
+        t0 = time.perf_counter()
+        rs = tables.open(searched)
+        tables.window(rs, 0, 100)
+        print(
+            f"search-as-you-type {text!r}: count {rs.count:,} + first page sorted by name: "
+            f"{(time.perf_counter() - t0) * 1000:.1f} ms"
+        )
     t0 = time.perf_counter()
     tables.count(TableQuery(Entity.DEAL))
     print(f"count all deals: {(time.perf_counter() - t0) * 1000:.1f} ms")
@@ -157,20 +307,20 @@ def main(argv: list[str]) -> int:
 
     size = sum(p.stat().st_size for p in work.glob("store.db*"))
     conn = sqlite3.connect(work / "store.db")
-    per_table = {}
-    try:
-        for name, used in conn.execute(
-            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8"
-        ):
-            per_table[name] = used
-    except sqlite3.OperationalError:
-        pass
+    per_object: dict[str, int] = dict(
+        conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
+    )
     conn.close()
-    deal_bytes = sum(v for k, v in per_table.items() if k.startswith("deals"))
+    deal_bytes = sum(
+        v for k, v in per_object.items() if k.startswith(("deals", "sqlite_autoindex_deals"))
+    )
     print(
         f"disk: {size / 1e6:.0f} MB in all ({rows:,} deals + people + companies); "
-        f"deals ≈ {deal_bytes / rows:.0f} B/deal → {deal_bytes / rows * 1e6 / 1e6:.0f} MB "
-        "per million (target < 600 MB)"
+        f"deals with their indexes and search index {deal_bytes / rows:.0f} B/deal → "
+        f"{deal_bytes / rows:.0f} MB per million (target < 600 MB)"
     )
-    print("largest:", ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in per_table.items()))
+    print(
+        "deals objects:",
+        ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in per_object.items() if k.startswith("deals")),
+    )
     return 0
