@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from math import isfinite
+from typing import Any, TypeGuard
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.fields import Ref, standard_fields
@@ -114,11 +115,21 @@ def _bool(key: str) -> Getter:
 
 def _money(key: str) -> Getter:
     def get(record: Mapping[str, Any]) -> Any:
+        value = record.get(key)
+        if value.__class__ is str:
+            # float() parses every plain decimal string to the same double that
+            # float(Decimal(text)) gives, 4x faster; anything else takes the exact path.
+            try:
+                number = float(value)
+            except ValueError:
+                pass
+            else:
+                return number if isfinite(number) else None
         try:
-            number = parse_decimal(record.get(key))
+            parsed = parse_decimal(value)
         except ValueError:
             return None
-        return None if number is None else float(number)
+        return None if parsed is None else float(parsed)
 
     return get
 
@@ -133,14 +144,9 @@ def epoch(value: Any) -> int | None:
     # Fast path for the API's own form, "2026/08/05 09:01:14 -0400" (pulls parse millions).
     if len(value) == 25 and value[19] == " " and value[20] in "+-" and value[4] == "/":
         try:
-            days = date(int(value[0:4]), int(value[5:7]), int(value[8:10])).toordinal()
+            days = _day_seconds(value[0:10])
             offset = int(value[21:23]) * 3600 + int(value[23:25]) * 60
-            seconds = (
-                (days - _EPOCH_ORDINAL) * 86400
-                + int(value[11:13]) * 3600
-                + int(value[14:16]) * 60
-                + int(value[17:19])
-            )
+            seconds = days + int(value[11:13]) * 3600 + int(value[14:16]) * 60 + int(value[17:19])
             return seconds - offset if value[20] == "+" else seconds + offset
         except ValueError:
             pass
@@ -150,15 +156,47 @@ def epoch(value: Any) -> int | None:
         return None
 
 
+# A pull has a few thousand distinct days among millions of timestamps: parse each once.
+_DAY_SECONDS: dict[str, int] = {}
+_DAY_NUMBERS: dict[str, int | None] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _day_seconds(text: str) -> int:
+    """Epoch seconds of midnight UTC of ``YYYY/MM/DD`` (ValueError if not a real day)."""
+    found = _DAY_SECONDS.get(text)
+    if found is None:
+        if text[4] != "/" or text[7] != "/":
+            raise ValueError(text)
+        day = date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        found = (day.toordinal() - _EPOCH_ORDINAL) * 86400
+        if len(_DAY_SECONDS) >= _CACHE_LIMIT:
+            _DAY_SECONDS.clear()
+        _DAY_SECONDS[text] = found
+    return found
+
+
 def day_number(value: Any) -> int | None:
     """``YYYYMMDD`` of an API date (``2026/08/05`` or ``2026-08-05``), None otherwise."""
     if not isinstance(value, str) or not value:
         return None
+    if value in _DAY_NUMBERS:
+        return _DAY_NUMBERS[value]
     try:
         day = parse_date(value)
     except ValueError:
-        return None
-    return day.year * 10000 + day.month * 100 + day.day
+        number = None
+    else:
+        number = day.year * 10000 + day.month * 100 + day.day
+    if len(_DAY_NUMBERS) >= _CACHE_LIMIT:
+        _DAY_NUMBERS.clear()
+    _DAY_NUMBERS[value] = number
+    return number
+
+
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    # The isinstance check against the Mapping ABC costs ~0.5 µs; JSON objects are dicts.
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def _ts(key: str) -> Getter:
@@ -172,7 +210,7 @@ def _date(key: str) -> Getter:
 def _nested(key: str, inner: str) -> Getter:
     def get(record: Mapping[str, Any]) -> Any:
         value = record.get(key)
-        return value.get(inner) if isinstance(value, Mapping) else None
+        return value.get(inner) if _is_mapping(value) else None
 
     return get
 
@@ -182,7 +220,7 @@ def _mini_name(key: str) -> Getter:
 
     def get(record: Mapping[str, Any]) -> Any:
         value = record.get(key)
-        if not isinstance(value, Mapping):
+        if not _is_mapping(value):
             return None
         parts = [value.get("first_name"), value.get("last_name")]
         return " ".join(p for p in parts if isinstance(p, str) and p) or value.get("full_name")
@@ -198,7 +236,7 @@ def _person_name(record: Mapping[str, Any]) -> Any:
 
 def _currency(record: Mapping[str, Any]) -> Any:
     value = record.get("currency")
-    return value.get("code") if isinstance(value, Mapping) else None
+    return value.get("code") if _is_mapping(value) else None
 
 
 _NOT_DIGIT = re.compile(r"\D+")

@@ -18,6 +18,7 @@ from crmdesk.domain.entities import Entity
 from crmdesk.domain.outbox import OpKind, OpState
 from crmdesk.domain.patch import apply_patch
 from crmdesk.domain.sync_status import RecordSync
+from crmdesk.store import bulk
 from crmdesk.store.columns import TABLES, EntityTable
 from crmdesk.store.errors import UnknownRecordError
 
@@ -59,12 +60,18 @@ def _upsert_sql(table: EntityTable, only_newer: bool) -> str:
         f"INSERT INTO {table.table} ({', '.join(names)}) VALUES ({', '.join(values)}) "
         f"ON CONFLICT(id) DO UPDATE SET {updates}"
     )
-    if only_newer and "updated_at" in table.column_names:
+    if only_newer:
         t = table.table
+        # A copy the row already has (an overlapping pull) changes nothing: skip it.
         sql += (
-            f" WHERE excluded.updated_at >= {t}.updated_at OR {t}.updated_at IS NULL"
-            " OR excluded.updated_at IS NULL"
+            f" WHERE ({t}.server IS NOT excluded.server OR {t}.local IS NOT NULL"
+            f" OR {t}.sync IS NOT NULL OR {t}.gone IS NOT NULL)"
         )
+        if "updated_at" in table.column_names:
+            sql += (
+                f" AND (excluded.updated_at >= {t}.updated_at OR {t}.updated_at IS NULL"
+                " OR excluded.updated_at IS NULL)"
+            )
     return sql
 
 
@@ -76,7 +83,8 @@ class _Writer:
         self.upsert = _upsert_sql(table, only_newer=False)
         self.upsert_newer = _upsert_sql(table, only_newer=True)
         position = {c.name: i for i, c in enumerate(table.columns)}
-        self.derived_keys = tuple(position[d.source] for d in table.derived)
+        self.getters = tuple(c.get for c in table.columns)
+        self.derived = tuple((position[d.source], d.fallback) for d in table.derived)
 
     def params(
         self,
@@ -86,13 +94,14 @@ class _Writer:
         sync: str | None,
         gone: int | None,
         record: Mapping[str, Any],
-    ) -> tuple[Any, ...]:
-        values = self.table.extract(record)
-        extra: list[Any] = []
-        for key, fallback in zip(self.derived_keys, self.table.fallbacks(record), strict=True):
-            extra.append(values[key])
-            extra.append(fallback)
-        return (rid, server, local, sync, gone, *values, *extra)
+    ) -> list[Any]:
+        # Runs once per stored row: a flat list, no intermediate tuples.
+        values = [get(record) for get in self.getters]
+        row = [rid, server, local, sync, gone, *values]
+        for key, fallback in self.derived:
+            row.append(values[key])
+            row.append(fallback(record))
+        return row
 
 
 _WRITERS = {entity: _Writer(table) for entity, table in TABLES.items()}
@@ -254,6 +263,30 @@ class Records:
     def _deleting_ids(self, entity: Entity) -> set[int]:
         sql = "SELECT record_id FROM outbox WHERE entity = ? AND kind = 'delete'"
         return {row[0] for row in self._conn.execute(sql, (entity.value,))}
+
+    # -------------------------------------------------------------- bulk loads
+
+    def begin_bulk(self, entity: Entity) -> bool:
+        """Start a bulk load of ``entity`` (a first full sync): its sort indexes and search
+        index are dropped until ``Store.end_bulk`` builds them again, which makes storing
+        a large number of pulled pages several times faster. Everything else works as
+        usual meanwhile, but sorting scans the table and search misses new rows.
+        Returns False if a bulk load of ``entity`` was already under way."""
+        return bulk.begin(self._conn, entity)
+
+    def end_bulk(self, entity: Entity) -> None:
+        """Build the indexes of a bulk load in this one transaction (prefer
+        ``Store.end_bulk``, which lets other writes in between the pieces)."""
+        while bulk.step(self._conn, entity):
+            pass
+
+    def bulk_step(self, entity: Entity) -> bool:
+        """Build the next index of a bulk load of ``entity``; True while more remain."""
+        return bulk.step(self._conn, entity)
+
+    def in_bulk(self) -> list[Entity]:
+        """Entities with a bulk load not yet ended."""
+        return bulk.pending(self._conn)
 
     # -------------------------------------------------------------- effective rows
 

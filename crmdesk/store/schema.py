@@ -12,7 +12,7 @@ from importlib import resources
 
 from crmdesk.store.errors import StoreVersionError
 
-LATEST = 2
+LATEST = 3
 
 
 def _script(version: int) -> str:

@@ -13,13 +13,23 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from crmdesk.domain.entities import Entity
+from crmdesk.store import bulk
 from crmdesk.store.connection import check_sqlite, connect, quick_check
 from crmdesk.store.errors import StoreError, translate
+from crmdesk.store.integrity import (
+    CHECK_EVERY_S,
+    BackgroundCheck,
+    cheap_check,
+    left_unclean,
+    needs_full_check_now,
+)
 from crmdesk.store.schema import migrate
 from crmdesk.store.session import Session
 
@@ -39,32 +49,51 @@ class Store:
         self._lock = threading.Lock()
         self._closed = False
         self._durable = True
+        self._check: BackgroundCheck | None = None
+        #: How the integrity check of this open went: done at once for a file checked
+        #: during ``open`` (or not checked); for a large file it completes when the
+        #: background check does, failing with StoreCorruptError if it found damage.
+        self.integrity: Future[None] = Future()
 
     @classmethod
     def open(cls, path: Path | str, *, check: bool = True, synchronous: str = "FULL") -> Store:
         """Open (creating or upgrading) the database at ``path``.
 
         Checks SQLite for FTS5, upgrades an older schema in place, and with ``check`` runs
-        ``PRAGMA quick_check`` so a damaged file is reported now, in plain words.
-        ``synchronous`` FULL makes a committed edit survive power loss too; NORMAL only
-        an application crash.
+        ``PRAGMA quick_check`` so a damaged file is reported now, in plain words - for a
+        large file (a quick_check of a million deals takes seconds) only a cheap check
+        now and the full one in the background, reported by ``integrity`` (see
+        ``integrity.py``). ``synchronous`` FULL makes a committed edit survive power
+        loss too; NORMAL only an application crash.
         """
         check_sqlite()
         store = cls(Path(path), synchronous)
         try:
-            store._executor.submit(store._open_writer, check).result()
+            background = store._executor.submit(store._open_writer, check).result()
         except BaseException:
             store.close()
             raise
+        if background:
+            store._check = BackgroundCheck(store.path, store._checked)
+            store._check.result.add_done_callback(store._forward_check)
+            store._check.start()
+        else:
+            store.integrity.set_result(None)
         return store
 
-    def _open_writer(self, check: bool) -> None:
+    def _open_writer(self, check: bool) -> bool:
+        """Open the writer; True if a full check should run in the background."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        small = needs_full_check_now(self.path)
+        unclean = left_unclean(self.path)
         conn = connect(self.path, writer=True, synchronous=self._synchronous)
         try:
-            if check:
+            if check and small:
                 quick_check(conn, self.path)
+            elif check:
+                cheap_check(conn, self.path)
             migrate(conn)
+            last = conn.execute("SELECT value FROM meta WHERE key = 'last_check'").fetchone()
         except sqlite3.Error as error:
             conn.close()
             raise translate(error, str(self.path)) from error
@@ -72,6 +101,33 @@ class Store:
             conn.close()
             raise
         self._writer = Session(conn, self.path)
+        # A bulk load cut short by a crash: build its indexes, between the caller's writes.
+        for entity in bulk.pending(conn):
+            self._executor.submit(self._resume_bulk, entity)
+        due = last is None or time.time() - float(last[0]) > CHECK_EVERY_S
+        return check and not small and (unclean or due)
+
+    def _checked(self) -> None:
+        # Runs on the check thread once the file passed: remember when, on the writer.
+        def note(session: Session) -> None:
+            session.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_check', ?)",
+                (time.time(),),
+            )
+
+        try:
+            if not self._closed:
+                self._executor.submit(self._run, note, False)
+        except RuntimeError:
+            pass  # closing: the executor takes no more work; the next open checks again
+
+    def _forward_check(self, done: Future[None]) -> None:
+        if done.cancelled():
+            self.integrity.cancel()
+        elif done.exception() is not None:
+            self.integrity.set_exception(done.exception())
+        else:
+            self.integrity.set_result(None)
 
     # -------------------------------------------------------------- writes
 
@@ -94,11 +150,13 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             session.forget_fieldsets()
+            session.codec.forget()
             raise translate(error, str(self.path)) from error
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             session.forget_fieldsets()
+            session.codec.forget()
             raise
         return result
 
@@ -116,6 +174,27 @@ class Store:
     def write_sync(self, fn: Callable[[Session], T], *, durable: bool = True) -> T:
         """``write`` for code without an event loop (command line, tests, benchmarks)."""
         return self._executor.submit(self._run, fn, durable).result()
+
+    async def end_bulk(self, entity: Entity) -> None:
+        """End a bulk load begun with ``records.begin_bulk``: build the sort indexes and
+        the search index again, one piece per transaction (local edits are not held up
+        for the whole build, which takes seconds at a million rows)."""
+        while await self.write(lambda s: s.records.bulk_step(entity), durable=False):
+            pass
+
+    def end_bulk_sync(self, entity: Entity) -> None:
+        """``end_bulk`` for code without an event loop."""
+        while self.write_sync(lambda s: s.records.bulk_step(entity), durable=False):
+            pass
+
+    def _resume_bulk(self, entity: Entity) -> None:
+        # One piece per executor job: writes queued meanwhile run in between.
+        try:
+            more = self._run(lambda s: s.records.bulk_step(entity), durable=False)
+        except StoreError:
+            return  # left in meta: the next open tries again
+        if more and not self._closed:
+            self._executor.submit(self._resume_bulk, entity)
 
     async def optimize(self) -> None:
         """Refresh the query planner's statistics (after a first sync or a big pull) so
@@ -177,6 +256,10 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        if self._check is not None:
+            self._check.stop()
+        elif not self.integrity.done():
+            self.integrity.cancel()
         self.close_reader()
 
         def shut() -> None:
