@@ -12,7 +12,7 @@ from importlib import resources
 
 from crmdesk.store.errors import StoreVersionError
 
-LATEST = 3
+LATEST = 4
 
 
 def _script(version: int) -> str:

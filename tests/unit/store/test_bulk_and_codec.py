@@ -15,11 +15,12 @@ import pytest
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.money import parse_decimal
-from crmdesk.store import Filter, Sort, Store, StoreCorruptError, TableQuery
+from crmdesk.store import Filter, Sort, Store, StoreCorruptError, TableQuery, bulk
 from crmdesk.store import integrity as integrity_module
 from crmdesk.store.codec import JsonCodec
 from crmdesk.store.columns import DEALS, day_number, epoch
 from crmdesk.store.records import _WRITERS
+from crmdesk.store.schema import migrate
 from tests.unit.store.conftest import deal, later, person
 
 D = Entity.DEAL
@@ -230,10 +231,20 @@ def test_row_parameters_match_the_column_specs() -> None:
 
 
 def _scribble(path: Path) -> None:
-    size = path.stat().st_size
+    """Overwrite a leaf page of the deals table: opening reads the header and schema only,
+    so only a full check (or a query that reads the page) can notice."""
+    conn = sqlite3.connect(path)
+    try:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (page,) = conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'deals' AND pagetype = 'leaf' "
+            "ORDER BY pageno LIMIT 1 OFFSET 3"
+        ).fetchone()
+    finally:
+        conn.close()
     with path.open("r+b") as handle:
-        handle.seek(size // 2)
-        handle.write(os.urandom(8192))
+        handle.seek((page - 1) * size)
+        handle.write(os.urandom(size))
 
 
 def _filled(db_path: Path) -> None:
@@ -277,3 +288,29 @@ def test_small_files_are_still_checked_during_open(db_path: Path) -> None:
     _scribble(db_path)
     with pytest.raises(StoreCorruptError, match="damaged"):
         Store.open(db_path)
+
+
+def test_upgrade_to_leaner_search_indexes_keeps_search_and_a_bulk_load(db_path: Path) -> None:
+    fresh_path = db_path.parent.parent / "fresh" / "store.db"
+    Store.open(fresh_path).close()
+    # a version-3 store: two deals indexed by the old search index, then a bulk load
+    # under way (its triggers dropped) with a third deal stored meanwhile
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    migrate(conn, target=3)
+    insert = "INSERT INTO deals (id, name, server) VALUES (?, ?, ?)"
+    for rid, name in ((1, "Gamma ray"), (2, "Beta test")):
+        conn.execute(insert, (rid, name, json.dumps(deal(rid, name)).encode()))
+    conn.execute("BEGIN")
+    assert bulk.begin(conn, D)
+    conn.execute("COMMIT")
+    conn.execute(insert, (3, "Delta wave", json.dumps(deal(3, "Delta wave")).encode()))
+    conn.close()
+    with Store.open(db_path) as store:
+        reader = store.read()
+        assert reader.search.ids(D, "g") == [1]  # rebuilt from the table by the upgrade
+        store.end_bulk_sync(D)
+        assert reader.search.ids(D, "del wa") == [3]
+        assert reader.records.get(D, 2).data["name"] == "Beta test"  # type: ignore[union-attr]
+    assert _schema(db_path) == _schema(fresh_path)
+    _fts_ok(db_path, "deals_fts")
