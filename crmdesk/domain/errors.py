@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,8 +35,10 @@ class UnknownFieldError(CrmError, KeyError):
     """A field name the entity does not have."""
 
     def __init__(self, entity: str, name: str, known: Iterable[str] = ()) -> None:
-        close = [k for k in known if name.lower() in k.lower() or k.lower() in name.lower()]
-        hint = f" (did you mean {', '.join(sorted(close)[:3])}?)" if close else ""
+        names = list(known)
+        close = [k for k in names if name.lower() in k.lower() or k.lower() in name.lower()]
+        close = sorted(close)[:3] or difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
         super().__init__(f"{entity} has no field {name!r}{hint}")
         self.entity = entity
         self.name = name
