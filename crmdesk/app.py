@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="crmdesk",
         description="Desktop client for Pipeline CRM. Without options it opens the window "
         "for the account used last.",
+        epilog="Headless commands (no window): account, sync, deals, people, companies, "
+        "outbox, conflicts, export - see `crmdesk COMMAND --help`.",
     )
     parser.add_argument("-V", "--version", action="version", version=_version())
     parser.add_argument(
