@@ -47,6 +47,8 @@ T = TypeVar("T")
 Progress = Callable[[Entity, int, int], None]
 Changes = Callable[[ChangeSet], None]
 
+#: A first sync of at least this many records is stored as a bulk load (see store.bulk).
+BULK_LOAD_FROM = 2000
 _EPOCH = "2000-01-01T00:00:00+00:00"
 _CHUNK = 200  # ids per conditions[<entity>_id][] request when fetching missing records
 
@@ -198,6 +200,9 @@ class Puller:
         state = await self._state(key)
         if progress is not None:
             progress(entity, done, total)
+        bulk = total >= BULK_LOAD_FROM
+        if bulk:  # indexes are built once at the end: several times faster
+            await self.store.write(lambda s: s.records.begin_bulk(entity), durable=False)
         listing = self.wire.listing(entity, sort=f"{entity.collection}.id")
         last_publish = 0.0
         async for page in pages_from(
@@ -232,6 +237,8 @@ class Puller:
             session.sync_state.set(key, None)
 
         await self.store.write(finish)
+        if bulk:
+            await self.store.end_bulk(entity)
         self._changes(ChangeSet({}, ChangeCause.PULL, reset=frozenset({entity})))
 
     # ------------------------------------------------------------------ incremental

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from crmdesk.domain.changes import ChangeCause
@@ -10,7 +11,7 @@ from crmdesk.domain.outbox import OpState
 from crmdesk.domain.sync_status import Connection, RecordSync
 from crmdesk.store import Resolution
 from crmdesk.sync import StopReason
-from tests.integration.sync_support import client_for, rig, server_find, server_record
+from tests.integration.sync_support import OPTIONS, client_for, rig, server_find, server_record
 
 
 def test_first_sync_pulls_everything_then_pulls_changes(sandbox, aloop, tmp_path: Path):
@@ -305,3 +306,42 @@ def test_children_created_under_an_offline_parent(sandbox, aloop, tmp_path: Path
             assert r.entries() == []
 
     aloop.run(scenario())
+
+
+def test_an_interrupted_first_sync_resumes_where_it_stopped(sandbox_factory, aloop, tmp_path):
+    sandbox = sandbox_factory(deals=2600, people=20, companies=10, notes=20)
+
+    async def scenario() -> None:
+        options = replace(OPTIONS, status_every=0.0)
+        async with rig(sandbox, tmp_path / "a.db", options=options) as r:
+
+            def cut(status) -> None:  # the network fails part way through the deals
+                if "deals" in status.phase and (status.progress or 0) > 0.3:
+                    sandbox.set_faults(drop_rate=1.0, path_prefix="/deals")
+
+            unsubscribe = r.bus.subscribe_status(cut)
+            report = await r.engine.sync()
+            unsubscribe()
+            sandbox.set_faults()
+            assert report.stopped is StopReason.OFFLINE
+            stored = r.store.read().records.count(Entity.DEAL)
+            assert 0 < stored < 2600
+            assert any(s.progress and 0 < s.progress < 1 for s in r.statuses)
+
+            report = await r.engine.sync()
+            assert report.complete, report.error
+            assert len(r.ids(Entity.DEAL)) == 2600
+            assert report.pulled["deals"] <= 2600 - stored + 4 * 200, "resumed, not restarted"
+            # A bulk load: the sort and search indexes are back once it is done.
+            query = (
+                r.store.read()
+                .conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deals'"
+                )
+                .fetchone()[0]
+            )
+            assert query > 5
+            name = r.record(Entity.DEAL, r.ids(Entity.DEAL)[-1]).data["name"]
+            assert r.store.read().search.ids(Entity.DEAL, name.split()[0])
+
+    aloop.run(scenario(), timeout=120)
