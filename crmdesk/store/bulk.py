@@ -26,6 +26,8 @@ from crmdesk.domain.entities import Entity
 from crmdesk.store.columns import TABLES, EntityTable
 
 _KEY = "bulk:"
+CHECKPOINT_PAGES = 1000  # SQLite's default
+BULK_CHECKPOINT_PAGES = 10_000  # a 40 MB write-ahead log between checkpoints
 
 
 def _sort_index_names(table: EntityTable) -> set[str]:
@@ -51,6 +53,9 @@ def begin(conn: sqlite3.Connection, entity: Entity) -> bool:
     """Put ``entity`` in bulk mode (inside a write transaction); False if it already was."""
     table = TABLES[entity]
     key = _KEY + table.table
+    # Fewer checkpoints while pages pour in: a page rewritten by many commits (an index's
+    # last page) is copied back once per checkpoint, not once per commit (-5 µs a row).
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None:
         return False
     wanted = _sort_index_names(table) | _trigger_names(table)
@@ -93,4 +98,6 @@ def step(conn: sqlite3.Connection, entity: Entity) -> bool:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         conn.execute(sql)
     conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    if not pending(conn):
+        conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     return False

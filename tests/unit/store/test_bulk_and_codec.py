@@ -314,3 +314,17 @@ def test_upgrade_to_leaner_search_indexes_keeps_search_and_a_bulk_load(db_path: 
         assert reader.records.get(D, 2).data["name"] == "Beta test"  # type: ignore[union-attr]
     assert _schema(db_path) == _schema(fresh_path)
     _fts_ok(db_path, "deals_fts")
+
+
+def test_checkpoints_are_spaced_out_only_while_a_bulk_load_runs(store: Store) -> None:
+    def autocheckpoint(s: Any) -> int:
+        return int(s.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    assert store.write_sync(autocheckpoint) == 1000
+    store.write_sync(lambda s: s.records.begin_bulk(D))
+    store.write_sync(lambda s: s.records.begin_bulk(Entity.COMPANY))
+    assert store.write_sync(autocheckpoint) == 10_000
+    store.end_bulk_sync(D)
+    assert store.write_sync(autocheckpoint) == 10_000  # companies still loading
+    store.end_bulk_sync(Entity.COMPANY)
+    assert store.write_sync(autocheckpoint) == 1000
