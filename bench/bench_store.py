@@ -21,6 +21,7 @@ Records come from ``bench/records.py``; generating them is not timed.
 
 from __future__ import annotations
 
+import array
 import json
 import random
 import resource
@@ -87,7 +88,7 @@ def _load(
     marks: list[str] = []
     t0 = time.perf_counter()
     if bulk:
-        store.write_sync(lambda s: s.records.begin_bulk(entity))  # type: ignore[attr-defined]
+        store.write_sync(lambda s: s.records.begin_bulk(entity))
     seconds += time.perf_counter() - t0
     for batch in batches:
         t0 = time.perf_counter()
@@ -105,7 +106,7 @@ def _load(
         while True:
             t0 = time.perf_counter()
             more = store.write_sync(
-                lambda s: s.records.bulk_step(entity),  # type: ignore[attr-defined]
+                lambda s: s.records.bulk_step(entity),
                 durable=False,
             )
             pieces.append(time.perf_counter() - t0)
@@ -119,27 +120,55 @@ def _load(
     return rows, seconds, marks
 
 
-def _incremental(store: Store, bare: Bare, rows: int, count: int) -> tuple[float, float]:
-    """Pull ``count`` records into the full store: half newer copies, half new ids."""
-    rng = random.Random(11)
-    updated = list(pages("deals", count // 2, seed=12))
-    fresh = list(pages("deals", count // 2, seed=13))
-    later = '"2027/01/01 10:00:00 -0400"'
-    for batch in updated:
+def _shuffled(batches: Iterator[list[dict[str, Any]]], rows: int) -> Iterator[list[dict[str, Any]]]:
+    """The same pages with the ids permuted at random (a pull in updated_at order)."""
+    ids = array.array("q", range(1, rows + 1))
+    random.Random(21).shuffle(ids)
+    for batch in batches:
         for record in batch:
-            record["id"] = rng.randint(1, rows)
-            record["updated_at"] = json.loads(later)
+            record["id"] = ids[record["id"] - 1]
+        yield batch
+
+
+def _incremental(
+    store: Store, bare: Bare, rows: int, count: int
+) -> tuple[float, float, float, float]:
+    """Pull ``count`` records into the full store, pages of 200, two ways: newer copies of
+    stored deals (value, stage and updated_at changed, as an incremental pull brings them)
+    and new deals. Rows/s for each, the store's then the bare table's."""
+    rng = random.Random(11)
+    reader = store.read()
+    updated = []
+    for _ in range(count // 200):
+        ids = list({rng.randint(1, rows) for _ in range(200)})
+        found = reader.records.get_many(Entity.DEAL, ids)
+        page = []
+        for stored in found.values():
+            record = dict(stored.server or {})
+            record["value"] = f"{rng.randint(1, 5_000_000) / 10:.1f}"
+            record["deal_stage_id"] = rng.randint(1, 6)
+            record["updated_at"] = "2027/01/01 10:00:00 -0400"
+            page.append(record)
+        updated.append(page)
+    fresh = list(pages("deals", count, seed=13))
     for batch in fresh:
         for record in batch:
             record["id"] += rows + 1_000_000
-    ours = 0.0
-    bare.seconds = 0.0
-    for batch in [b for pair in zip(updated, fresh, strict=False) for b in pair]:
-        t0 = time.perf_counter()
-        store.write_sync(lambda s, b=batch: s.records.upsert_server(Entity.DEAL, b), durable=False)
-        ours += time.perf_counter() - t0
-        bare.put(batch)
-    return count / ours, count / bare.seconds
+    rates = []
+    for batches in (updated, fresh):
+        ours = 0.0
+        bare.seconds = 0.0
+        n = 0
+        for batch in batches:
+            t0 = time.perf_counter()
+            store.write_sync(
+                lambda s, b=batch: s.records.upsert_server(Entity.DEAL, b), durable=False
+            )
+            ours += time.perf_counter() - t0
+            bare.put(batch)
+            n += len(batch)
+        rates += [n / ours, n / bare.seconds]
+    return rates[0], rates[1], rates[2], rates[3]
 
 
 def _open_times(path: Path, runs: int, rows: int) -> str:
@@ -168,15 +197,22 @@ def main(argv: list[str]) -> int:
     runs = _opt(argv, "runs", 3)
     page = _opt(argv, "page", 200)
     bulk = bool(_opt(argv, "bulk", 1)) and hasattr(Records, "begin_bulk")
+    # --shuffled=1: deal ids arrive in random order (the API's default order is by
+    # -updated_at); by default they ascend (a first sync that asks for sort=deals.id)
+    shuffled = bool(_opt(argv, "shuffled", 0))
     work = Path(tempfile.mkdtemp(prefix="crmdesk-bench-store-"))
-    print(f"rows={rows:,} runs={runs} page={page} bulk={bulk} dir={work}", flush=True)
+    print(
+        f"rows={rows:,} runs={runs} page={page} bulk={bulk} shuffled={shuffled} dir={work}",
+        flush=True,
+    )
 
     store = Store.open(work / "store.db", check=False)
     bare = Bare(work / "bare.db")
     rss_before = _rss_mb()
-    n, seconds, marks = _load(
-        store, bare, Entity.DEAL, pages("deals", rows, page=page, seed=1), bulk
-    )
+    deal_pages = pages("deals", rows, page=page, seed=1)
+    if shuffled:
+        deal_pages = _shuffled(deal_pages, rows)
+    n, seconds, marks = _load(store, bare, Entity.DEAL, deal_pages, bulk)
     print(
         f"first sync, deals: store {n / seconds:,.0f} rows/s | bare executemany "
         f"{n / bare.seconds:,.0f} rows/s | ratio {bare.seconds / seconds:.2f} "
@@ -196,10 +232,12 @@ def main(argv: list[str]) -> int:
         "target < 400 MB for a full sync)",
         flush=True,
     )
-    ours, base = _incremental(store, bare, rows, 20_000)
+    upd, upd_base, new, new_base = _incremental(store, bare, rows, 20_000)
     print(
-        f"incremental pull into the full store (20,000: half updates, half new): store "
-        f"{ours:,.0f} rows/s | bare {base:,.0f} rows/s | ratio {ours / base:.2f}",
+        f"incremental pull into the full store, 20,000 newer copies (3 fields changed): "
+        f"store {upd:,.0f} rows/s | bare {upd_base:,.0f} rows/s | ratio {upd / upd_base:.2f}; "
+        f"20,000 new deals: store {new:,.0f} rows/s | bare {new_base:,.0f} rows/s | "
+        f"ratio {new / new_base:.2f}",
         flush=True,
     )
     bare.conn.close()
