@@ -12,7 +12,7 @@ import asyncio
 import importlib
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,22 +139,52 @@ async def _wait_closed(window: Any) -> None:
     await closed.wait()
 
 
-async def _open_store_window(app: Any, path: Path, config_dir: Path) -> int:
+def open_store_window(path: Path, config_dir: Path) -> tuple[Any, Callable[[], None]]:
+    """A shown window over a local database file (no account, no sync) and its closer."""
     from crmdesk.services.browse import BrowseService
     from crmdesk.store import Store
     from crmdesk.ui.main_window import MainWindow
     from crmdesk.ui.settings import UiSettings
 
-    store = Store.open(path)
+    # The integrity check takes seconds on a big file: it runs after the first paint.
+    store = Store.open(path, check=False)
     browse = BrowseService(store, path.parent / "views.json")
     try:
         window = MainWindow(browse, UiSettings(config_dir / "ui.ini"), path.stem, f"file:{path}")
-        window.show()
-        await _wait_closed(window)
-    finally:
+    except BaseException:
         browse.close()
         store.close()
+        raise
+    window.show()
+
+    def close() -> None:
+        browse.close()
+        store.close()
+
+    return window, close
+
+
+async def _open_store_window(app: Any, path: Path, config_dir: Path) -> int:
+    window, close = open_store_window(path, config_dir)
+    check = asyncio.ensure_future(_check_integrity(window))
+    try:
+        await _wait_closed(window)
+    finally:
+        check.cancel()
+        await asyncio.gather(check, return_exceptions=True)
+        close()
     return 0
+
+
+async def _check_integrity(window: Any) -> None:
+    from crmdesk.domain.errors import CrmError
+    from crmdesk.ui.errors import show_error
+
+    await window.page.settled()
+    try:
+        await window.browse.check_integrity()
+    except CrmError as error:
+        show_error(window, "crmdesk - damaged database", str(error))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from crmdesk.store import (
 )
 from crmdesk.store import Filter as StoreFilter
 from crmdesk.store import Sort as StoreSort
+from crmdesk.store.connection import quick_check
 from crmdesk.store.errors import StoreError, translate
 
 T = TypeVar("T")
@@ -244,12 +245,22 @@ class BrowseService:
 
         A row deleted since the source was opened comes back as None.
         """
+        return self.formatter(source.spec.entity).rows(self.window(source, offset, limit))
+
+    def window(self, source: RowSource, offset: int, limit: int) -> list[Any]:
+        """Raw rows ``offset``..``offset + limit`` (opaque; ``format_row`` shows one).
+
+        Cheaper than ``rows`` when only some of the rows will be shown.
+        """
         session = self._store.read()
         try:
-            raws = session.tables.window(source._rowset, offset, limit)
+            return session.tables.window(source._rowset, offset, limit)
         except sqlite3.Error as error:
             raise translate(error, str(self._store.path)) from error
-        return self.formatter(source.spec.entity).rows(raws)
+
+    def format_row(self, entity: Entity, raw: Any) -> DisplayRow:
+        """The display row of a raw row from ``window``."""
+        return self.formatter(entity).row(raw)
 
     def ids(self, source: RowSource, start: int, stop: int) -> list[int]:
         """Ids at positions ``start``..``stop`` of an ordered source."""
@@ -352,6 +363,12 @@ class BrowseService:
         """What the detail pane shows for a record (None if the store has no such row)."""
         formats = self._formats
         return await self._reader.run(lambda s: build_detail(s, entity, record_id, formats))
+
+    async def check_integrity(self) -> None:
+        """SQLite's quick_check of the database, on the reader thread (seconds at a million
+        rows, so it runs after the window is up, not before); StoreCorruptError if damaged."""
+        path = self._store.path
+        await self._reader.run(lambda s: quick_check(s.conn, path))
 
     # -------------------------------------------------------------- export
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+import time
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +58,8 @@ class DisplayFormats:
     zone: tzinfo | None = None  # None: the computer's local time zone
     default_currency: str | None = None
     _days: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    _dates: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    _today: list[float] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_settings(
@@ -121,10 +124,31 @@ class DisplayFormats:
         way mail clients list messages: narrow columns, exact value in the detail)."""
         if epoch is None:
             return ""
-        when = datetime.fromtimestamp(epoch, UTC).astimezone(self.zone)
-        if when.date() == datetime.now(when.tzinfo).date():
-            return when.strftime(self.time_pattern)
-        return when.strftime(self.date_pattern)
+        today = self._today
+        if not today or not today[0] <= epoch < today[1]:
+            if today and epoch < today[0] and time.time() < today[1]:
+                # an earlier day: one string per local date, cached (tables repeat dates)
+                when = datetime.fromtimestamp(epoch, self.zone)
+                ordinal = when.toordinal()
+                found = self._dates.get(ordinal)
+                if found is None:
+                    found = self._dates[ordinal] = when.strftime(self.date_pattern)
+                return found
+            self._refresh_today()
+            today = self._today
+            if not today[0] <= epoch < today[1]:
+                when = datetime.fromtimestamp(epoch, self.zone)
+                return when.strftime(self.date_pattern)
+        when = datetime.fromtimestamp(epoch, self.zone)
+        return when.strftime(self.time_pattern)
+
+    def _refresh_today(self) -> None:
+        now = datetime.now(self.zone)
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = start + timedelta(days=1)
+        self._today[:] = [start.timestamp(), end.timestamp()]
+        if len(self._dates) > 50_000:
+            self._dates.clear()
 
     def datetime(self, value: datetime | None) -> str:
         """An aware datetime in the user's time zone."""

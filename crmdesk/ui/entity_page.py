@@ -104,12 +104,16 @@ class EntityPage(QWidget):
         self._pending_select: int | None = None
         self._shown_id: int | None = None
 
-        self.model = RecordTableModel(browse.columns(entity), browse.rows, self)
+        self.model = RecordTableModel(
+            browse.columns(entity),
+            browse.window,
+            lambda raw: browse.format_row(entity, raw),
+            self,
+        )
         self.table = RecordTableView(self)
         self.table.setModel(self.model)
         self.detail = DetailPane(self)
-        self.filters = FilterBar(browse.filter_choices(entity), self)
-        self.filters.setVisible(False)
+        self._filters: FilterBar | None = None  # built when first needed
         self.views = ViewsButton(entity, lambda: browse.saved_views(entity), self)
         self._build_layout()
         self._connect()
@@ -149,7 +153,7 @@ class EntityPage(QWidget):
         header.setContentsMargins(10, 8, 10, 6)
         header.setSpacing(6)
         header.addLayout(top)
-        header.addWidget(self.filters)
+        self._header = header
         self.splitter = QSplitter(self)
         self.splitter.setObjectName(f"splitter_{self.entity.value}")
         self.splitter.setChildrenCollapsible(False)
@@ -171,17 +175,16 @@ class EntityPage(QWidget):
 
     def _connect(self) -> None:
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
-        self._search_timer.timeout.connect(self._search_now)
+        self._search_timer.timeout.connect(self._search_cooled)
         self._detail_timer = QTimer(self, singleShot=True, interval=DETAIL_DEBOUNCE_MS)
         self._detail_timer.timeout.connect(self._load_detail)
         self._layout_timer = QTimer(self, singleShot=True, interval=400)
         self._layout_timer.timeout.connect(self._save_columns)
         self._recount_timer = QTimer(self, singleShot=True, interval=RECOUNT_DEBOUNCE_MS)
         self._recount_timer.timeout.connect(lambda: self._recount_task.start(self._recount()))
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.textChanged.connect(self._text_edited)
         self.search.returnPressed.connect(self._search_now)
-        self.filters.changed.connect(self._filters_changed)
-        self.filter_toggle.toggled.connect(self.filters.setVisible)
+        self.filter_toggle.toggled.connect(lambda on: self.filters.setVisible(on))
         self.columns_button.clicked.connect(self.choose_columns)
         self.export_button.clicked.connect(self.ask_export)
         self.views.chosen.connect(self.apply_view)
@@ -195,6 +198,18 @@ class EntityPage(QWidget):
         self.table.layout_changed.connect(self._layout_timer.start)
         self.detail.navigate.connect(self.navigate)
         self.search.installEventFilter(self)
+
+    @property
+    def filters(self) -> FilterBar:
+        """The filter strip (built on first use: it reads the filter choices)."""
+        if self._filters is None:
+            bar = FilterBar(self.browse.filter_choices(self.entity), self)
+            bar.set_filter(self.spec.filter)
+            bar.setVisible(self.filter_toggle.isChecked())
+            bar.changed.connect(self._filters_changed)
+            self._header.addWidget(bar)
+            self._filters = bar
+        return self._filters
 
     def eventFilter(self, watched, event) -> bool:
         # Down arrow in the search field moves to the results.
@@ -251,12 +266,32 @@ class EntityPage(QWidget):
         self.table.select_row(position)
         return True
 
+    # Search-as-you-type is throttled, not merely debounced: the first keystroke after a
+    # pause searches at once (results follow the first key without waiting), keystrokes
+    # within the next SEARCH_DEBOUNCE_MS are folded into one search when it ends, and a
+    # newer search cancels an older one still running.
+
+    def _text_edited(self, _text: str) -> None:
+        if self._search_timer.isActive():
+            return
+        self._run_search()
+        self._search_timer.start()
+
+    def _search_cooled(self) -> None:
+        if self._run_search():
+            self._search_timer.start()
+
     def _search_now(self) -> None:
         self._search_timer.stop()
+        self._run_search()
+
+    def _run_search(self) -> bool:
         text = self.search.text()
-        if text != self.spec.filter.text:
-            self.spec = replace(self.spec, filter=replace(self.spec.filter, text=text))
-            self.requery()
+        if text == self.spec.filter.text:
+            return False
+        self.spec = replace(self.spec, filter=replace(self.spec.filter, text=text))
+        self.requery()
+        return True
 
     def _filters_changed(self) -> None:
         self.spec = replace(self.spec, filter=self.filters.apply_to(self.spec.filter))
@@ -279,7 +314,8 @@ class EntityPage(QWidget):
         self.search.blockSignals(True)
         self.search.setText(self.spec.filter.text)
         self.search.blockSignals(False)
-        self.filters.set_filter(self.spec.filter)
+        if self._filters is not None or self.spec.filter.without_text().active_count:
+            self.filters.set_filter(self.spec.filter)
         self._show_filter_count()
 
     def _show_filter_count(self) -> None:

@@ -74,18 +74,14 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._sync_now = sync_now
         self._sync_task = LatestTask(self.show_error)
+        self._account_key = account_key
+        # Pages are built when first shown: only the first one stands between launch and
+        # the first painted table.
         self.pages: dict[Entity, EntityPage] = {}
         self.stack = QStackedWidget(self)
         self.nav = QButtonGroup(self)
         self.nav.setExclusive(True)
         sidebar = self._build_sidebar(account_name)
-        for entity in BROWSABLE:
-            page = EntityPage(entity, browse, settings, account_key, self.stack)
-            page.message.connect(self.show_message)
-            page.count_changed.connect(self._count_changed)
-            page.navigate.connect(self.open_record)
-            self.pages[entity] = page
-            self.stack.addWidget(page)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -95,8 +91,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
-        self.search_box = GlobalSearch(browse, self)
-        self.search_box.chosen.connect(self.open_record)
+        self._search_box: GlobalSearch | None = None
         self._build_actions()
         if bridge is not None:
             bridge.status_changed.connect(self.status.show_status)
@@ -179,15 +174,24 @@ class MainWindow(QMainWindow):
         state = self.settings.geometry("state")
         if state is not None:
             self.restoreState(state)
-        for entity, page in self.pages.items():
+        self.detail_action.setChecked(self.settings.detail_visible())
+        self.show_page(self.settings.last_entity())
+
+    def page_for(self, entity: Entity) -> EntityPage:
+        """The page of ``entity``, built on first use."""
+        page = self.pages.get(entity)
+        if page is None:
+            page = EntityPage(entity, self.browse, self.settings, self._account_key, self.stack)
+            page.message.connect(self.show_message)
+            page.count_changed.connect(self._count_changed)
+            page.navigate.connect(self.open_record)
             saved = self.settings.geometry(f"splitter_{entity.value}")
             if saved is not None:
                 page.splitter.restoreState(saved)
-        visible = self.settings.detail_visible()
-        self.detail_action.setChecked(visible)
-        for page in self.pages.values():
-            page.detail.setVisible(visible)
-        self.show_page(self.settings.last_entity())
+            page.detail.setVisible(self.detail_action.isChecked())
+            self.pages[entity] = page
+            self.stack.addWidget(page)
+        return page
 
     # -------------------------------------------------------------- navigation
 
@@ -200,7 +204,7 @@ class MainWindow(QMainWindow):
 
     def show_page(self, entity: Entity) -> EntityPage:
         """Switch to an entity's table (loading it the first time)."""
-        page = self.pages[entity]
+        page = self.page_for(entity)
         self.stack.setCurrentWidget(page)
         self.nav.button(BROWSABLE.index(entity) + 1).setChecked(True)
         page.activate()
@@ -217,6 +221,14 @@ class MainWindow(QMainWindow):
         """Ctrl+F: the current table's search field."""
         self.page.search.setFocus()
         self.page.search.selectAll()
+
+    @property
+    def search_box(self) -> GlobalSearch:
+        """The global search box (built on first use)."""
+        if self._search_box is None:
+            self._search_box = GlobalSearch(self.browse, self)
+            self._search_box.chosen.connect(self.open_record)
+        return self._search_box
 
     def search_everywhere(self) -> None:
         """Ctrl+K: the global search box."""
@@ -272,6 +284,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         for page in self.pages.values():
             page.shutdown()
-        self.search_box.close()
+        if self._search_box is not None:
+            self._search_box.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -101,6 +101,24 @@ def tokens(palette: QPalette, dark: bool) -> dict[str, str]:
     }
 
 
+def is_dark(palette: QPalette) -> bool:
+    """True for a dark palette."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def table_palette(palette: QPalette) -> QPalette:
+    """The big tables' colours: soft accent selection, faint alternate rows."""
+    values = tokens(palette, is_dark(palette))
+    table = QPalette(palette)
+    text = QColor(values["text"])
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        key = "selection_active" if group == QPalette.ColorGroup.Active else "selection"
+        table.setColor(group, QPalette.ColorRole.Highlight, QColor(values[key]))
+        table.setColor(group, QPalette.ColorRole.HighlightedText, text)
+    table.setColor(QPalette.ColorRole.AlternateBase, QColor(values["alternate"]))
+    return table
+
+
 def stylesheet(palette: QPalette, dark: bool) -> str:
     """The stylesheet with its tokens filled in."""
     values = tokens(palette, dark)

@@ -3,8 +3,9 @@ formatted blocks, and nothing else.
 
 ``data()`` is on the hot path of every repaint (about seven calls per visible cell): it
 compares the role as a plain int first, answers from the block the previous call used
-when it can, and never formats or queries anything. A cache miss fetches one block of
-``BLOCK`` rows through the browse service (a few ms, an indexed read).
+when it can, and never queries anything. A cache miss fetches one block of ``BLOCK`` raw
+rows through the browse service (an indexed read, under a millisecond); a row is
+formatted the first time a cell of it is asked for, so a jump formats only what shows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -29,10 +31,10 @@ from crmdesk.ui.icons import SYNC_MARKERS, dot_icon, sync_icon
 
 log = logging.getLogger(__name__)
 
-BLOCK_SHIFT = 7
-BLOCK = 1 << BLOCK_SHIFT  # 128 rows per block
+BLOCK_SHIFT = 6
+BLOCK = 1 << BLOCK_SHIFT  # 64 rows per block: about two screens
 BLOCK_MASK = BLOCK - 1
-MAX_BLOCKS = 48  # ~6,000 rows cached: many screens of scroll-back, bounded memory
+MAX_BLOCKS = 96  # ~6,000 rows cached: many screens of scroll-back, bounded memory
 
 # Roles as plain ints: PySide6 passes ints, and an int compare is far cheaper than enum
 # arithmetic on every call.
@@ -49,9 +51,13 @@ _ALIGN = {
     Align.CENTER: int(Qt.AlignmentFlag.AlignCenter),
 }
 
-Fetch = Callable[[object, int, int], Sequence[DisplayRow | None]]
+#: fetch(source, offset, limit) -> rows: DisplayRows, or raw rows that ``format_row`` turns
+#: into DisplayRows on first use; None for a row deleted since.
+Fetch = Callable[[object, int, int], Sequence[Any]]
+FormatRow = Callable[[Any], DisplayRow]
 
-_EMPTY_BLOCK: list[DisplayRow | None] = [None] * BLOCK
+_EMPTY_BLOCK: list[Any] = [None] * BLOCK
+_DECORATED = frozenset({"sync", "stage", "status", "lead_status"})
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -60,18 +66,27 @@ class RecordTableModel(QAbstractTableModel):
     #: A header click asked for a new order: (column key, descending).
     sort_requested = Signal(str, bool)
 
-    def __init__(self, columns: Sequence[Column], fetch: Fetch, parent: QObject | None = None):
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fetch: Fetch,
+        format_row: FormatRow | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.columns = tuple(columns)
         self._fetch = fetch
+        self._format = format_row
         self._source: object | None = None
         self._count = 0
         self._ncols = len(self.columns)
-        self._blocks: OrderedDict[int, list[DisplayRow | None]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[Any]] = OrderedDict()
         self._hot_no = -1
-        self._hot: list[DisplayRow | None] = _EMPTY_BLOCK
+        self._hot: list[Any] = _EMPTY_BLOCK
         self._align = [_ALIGN[c.align] for c in self.columns]
         self._sync_col = next((i for i, c in enumerate(self.columns) if c.key == "sync"), -1)
+        # columns that can carry an icon: the sync marker and the colour swatches
+        self._decorated = [c.key in _DECORATED for c in self.columns]
         self.fetches = 0  # block fetches so far (benchmarks and tests read it)
 
     # -------------------------------------------------------------- source
@@ -116,7 +131,11 @@ class RecordTableModel(QAbstractTableModel):
             return 0
         refreshed = 0
         for number, block in list(self._blocks.items()):
-            hits = [i for i, row in enumerate(block) if row is not None and row.id in wanted]
+            hits = [
+                i
+                for i in range(BLOCK)
+                if (row := self._formatted(block, i)) is not None and row.id in wanted
+            ]
             if not hits:
                 continue
             fresh = self._load(number)
@@ -135,7 +154,15 @@ class RecordTableModel(QAbstractTableModel):
         self._hot_no = -1
         self._hot = _EMPTY_BLOCK
 
-    def _load(self, number: int) -> list[DisplayRow | None]:
+    def _formatted(self, block: list[Any], at: int) -> DisplayRow | None:
+        found = block[at]
+        if found is None or found.__class__ is DisplayRow:
+            return found
+        assert self._format is not None
+        formatted = block[at] = self._format(found)
+        return formatted
+
+    def _load(self, number: int) -> list[Any]:
         self.fetches += 1
         try:
             rows = list(self._fetch(self._source, number * BLOCK, BLOCK))
@@ -146,7 +173,7 @@ class RecordTableModel(QAbstractTableModel):
             rows.extend([None] * (BLOCK - len(rows)))
         return rows
 
-    def _block(self, number: int) -> list[DisplayRow | None]:
+    def _block(self, number: int) -> list[Any]:
         if number < 0:  # an invalid index (row -1)
             return _EMPTY_BLOCK
         block = self._blocks.get(number)
@@ -167,7 +194,7 @@ class RecordTableModel(QAbstractTableModel):
             return None
         number = row >> BLOCK_SHIFT
         block = self._hot if number == self._hot_no else self._block(number)
-        return block[row & BLOCK_MASK]
+        return self._formatted(block, row & BLOCK_MASK)
 
     def id_at(self, row: int) -> int | None:
         """The record id at ``row``."""
@@ -199,12 +226,18 @@ class RecordTableModel(QAbstractTableModel):
             number = row >> BLOCK_SHIFT
             block = self._hot if number == self._hot_no else self._block(number)
             found = block[row & BLOCK_MASK]
-            return None if found is None else found.text[index.column()]
+            if found.__class__ is not DisplayRow:
+                if found is None:
+                    return None
+                found = self._formatted(block, row & BLOCK_MASK)
+            return found.text[index.column()]
         if role == DECORATION:
+            column = index.column()
+            if column < 0 or not self._decorated[column]:
+                return None
             found = self.row_at(index.row())
             if found is None:
                 return None
-            column = index.column()
             if column == self._sync_col:
                 return sync_icon(found.sync)
             for at, colour in found.swatches:
@@ -212,7 +245,8 @@ class RecordTableModel(QAbstractTableModel):
                     return dot_icon(colour)
             return None
         if role == ALIGNMENT:
-            return self._align[index.column()] if index.isValid() else None
+            column = index.column()
+            return None if column < 0 else self._align[column]
         if role == TOOLTIP:
             if index.column() != self._sync_col:
                 return None

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.sync_status import RecordSync
 from crmdesk.services.table_types import Filter, Sort, ViewSpec
 from crmdesk.ui.table_model import BLOCK, DISPLAY, ID_ROLE, MAX_BLOCKS, RecordTableModel
 
 
-def _model(qloop, browse, spec: ViewSpec) -> RecordTableModel:
-    model = RecordTableModel(browse.columns(spec.entity), browse.rows)
+def _model(qloop, browse, spec: ViewSpec, lazy: bool = True) -> RecordTableModel:
+    if lazy:  # raw rows, formatted on first use (what the app does)
+        model = RecordTableModel(
+            browse.columns(spec.entity),
+            browse.window,
+            lambda raw: browse.format_row(spec.entity, raw),
+        )
+    else:
+        model = RecordTableModel(browse.columns(spec.entity), browse.rows)
     source = qloop.run(browse.open(spec))
     model.set_source(source, source.count)
     return model
 
 
-def test_deals_model_passes_qt_model_tester(qtmodeltester, qloop, browse):
-    model = _model(qloop, browse, ViewSpec(Entity.DEAL))
+@pytest.mark.parametrize("lazy", [True, False])
+def test_deals_model_passes_qt_model_tester(qtmodeltester, qloop, browse, lazy):
+    model = _model(qloop, browse, ViewSpec(Entity.DEAL), lazy)
     qtmodeltester.check(model, force_py=False)
     assert model.rowCount() == 60
 

@@ -273,3 +273,24 @@ def test_to_store_query_keeps_every_value(tmp_path):
     assert query.filter.owner_ids == (1,)
     assert query.filter.value_max == 5.0
     assert query.sort == type(query.sort)("stage", True)
+
+
+def test_short_moments_show_the_time_today_and_the_date_otherwise():
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    from crmdesk.services.formatting import DisplayFormats
+
+    zone = ZoneInfo("America/New_York")
+    formats = DisplayFormats(date_pattern="%m/%d/%Y", time_pattern="%H:%M", zone=zone)
+    now = datetime.now(zone)
+    noon_today = now.replace(hour=12, minute=30, second=0, microsecond=0)
+    assert formats.moment_short(noon_today.timestamp()) == "12:30"
+    earlier = noon_today - timedelta(days=3)
+    assert formats.moment_short(earlier.timestamp()) == earlier.strftime("%m/%d/%Y")
+    # a second call answers from the cache the same way
+    assert formats.moment_short(earlier.timestamp()) == earlier.strftime("%m/%d/%Y")
+    later = noon_today + timedelta(days=2)
+    assert formats.moment_short(later.timestamp()) == later.strftime("%m/%d/%Y")
+    assert formats.moment_short(None) == ""
+    assert formats.moment(datetime(2026, 1, 5, 15, 0, tzinfo=UTC).timestamp()) == "01/05/2026 10:00"
