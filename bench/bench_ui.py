@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         results["coldstart"] = coldstart(db, runs)
     in_process = [s for s in only if s != "coldstart"]
     if in_process:
-        from crmdesk.app import create_application, run_on_qasync
+        from crmdesk.app.gui import create_application, run_on_qasync
 
         app = create_application("light")
         run_on_qasync(_in_process(app, db, in_process, runs, results))
@@ -102,7 +102,7 @@ def coldstart(db: Path, runs: int) -> dict[str, float]:
 
 
 async def _in_process(app: Any, db: Path, sections: list[str], runs: int, results: dict) -> int:
-    from crmdesk.app import open_store_window
+    from crmdesk.app.gui import open_store_window
 
     config = Path(tempfile.mkdtemp(prefix="crmdesk-bench-ui-"))
     window, close = open_store_window(db, config)

@@ -14,6 +14,7 @@ from bench.records import SOURCES, STAGES, STATUSES, pages, users
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.records import LookupItem
 from crmdesk.store import Store
+from crmdesk.store.schema import LATEST
 
 CACHE = Path(os.environ.get("CRMDESK_BENCH_DIR", "/tmp/crmdesk-bench"))
 
@@ -42,12 +43,12 @@ def rss_mb() -> float:
 
 def deal_db(rows: int) -> Path:
     """A store holding ``rows`` deals (plus users and lookups), built once and cached."""
-    path = CACHE / f"ui-{rows}.db"
+    path = CACHE / f"ui-{rows}-v{LATEST}.db"
     marker = path.with_suffix(".ready")
     if marker.exists() and path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
-    for old in CACHE.glob(f"ui-{rows}.db*"):
+    for old in CACHE.glob(f"ui-{rows}-*"):
         old.unlink()
     print(f"filling {path} with {rows:,} deals (cached for later runs)…", flush=True)
     started = time.perf_counter()
@@ -71,10 +72,13 @@ def deal_db(rows: int) -> Path:
             s.lookups.put("profile", {"id": 1, "date_format": "us", "time_format": "US"})
 
         store.write_sync(lookups)
+        # the store's bulk load, as a first sync stores pages (indexes built at the end)
+        store.write_sync(lambda s: s.records.begin_bulk(Entity.DEAL))
         for batch in pages("deals", rows, page=1000, seed=1):
             store.write_sync(
                 lambda s, b=batch: s.records.upsert_server(Entity.DEAL, b), durable=False
             )
+        store.end_bulk_sync(Entity.DEAL)
         store.write_sync(lambda s: s.conn.execute("ANALYZE"))
     finally:
         store.close()
@@ -106,7 +110,7 @@ def _child(mode: str, db: str, config: str) -> int:
             app.processEvents()
         print(f"{time.monotonic():.6f} {rss_mb():.1f}", flush=True)
         return 0
-    from crmdesk.app import create_application, open_store_window, run_on_qasync
+    from crmdesk.app.gui import create_application, open_store_window, run_on_qasync
 
     app = create_application("light")
 

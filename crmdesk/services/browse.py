@@ -50,7 +50,6 @@ from crmdesk.store import (
 )
 from crmdesk.store import Filter as StoreFilter
 from crmdesk.store import Sort as StoreSort
-from crmdesk.store.connection import quick_check
 from crmdesk.store.errors import StoreError, translate
 
 T = TypeVar("T")
@@ -220,7 +219,9 @@ class BrowseService:
 
         def work(session: Session) -> RowSet:
             rowset = session.tables.open(query)
-            if rowset.count <= EAGER_ORDER_LIMIT:
+            # While a first sync bulk-loads the table its sort indexes are gone: a window by
+            # offset would sort the whole table on the GUI thread, so order it here instead.
+            if rowset.count <= EAGER_ORDER_LIMIT or query.entity in session.records.in_bulk():
                 session.tables.load_ids(rowset)
             return rowset
 
@@ -365,10 +366,9 @@ class BrowseService:
         return await self._reader.run(lambda s: build_detail(s, entity, record_id, formats))
 
     async def check_integrity(self) -> None:
-        """SQLite's quick_check of the database, on the reader thread (seconds at a million
-        rows, so it runs after the window is up, not before); StoreCorruptError if damaged."""
-        path = self._store.path
-        await self._reader.run(lambda s: quick_check(s.conn, path))
+        """Wait for the store's integrity check (a large file is checked in the background
+        after opening); StoreCorruptError if it found damage."""
+        await asyncio.wrap_future(self._store.integrity)
 
     # -------------------------------------------------------------- export
 

@@ -3,9 +3,9 @@ the user's time zone. Pure functions over the account's settings; no I/O."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import time
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any

@@ -15,7 +15,7 @@ from __future__ import annotations
 import array
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +175,9 @@ class RowSet:
     query: TableQuery
     count: int
     ids: array.array[int] | None = field(default=None, repr=False)
+    #: Windows walk the sort index and test each row against the search matches (many
+    #: matches), instead of looking every match up and sorting them all (few matches).
+    scan: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +190,13 @@ class Selection:
     ids: frozenset[int] = frozenset()
 
 
-def _where(query: TableQuery) -> tuple[str, list[Any]]:
+#: Above this many search matches a window walks the sort index (it meets a page of
+#: matches after ~page x rows/matches index entries) instead of sorting every match;
+#: at a million deals and 118,000 matches that is 12 ms instead of 120 ms.
+SCAN_ABOVE = 5_000
+
+
+def _where(query: TableQuery, scan: bool = False) -> tuple[str, list[Any]]:
     entity, f = query.entity, query.filter
     table = TABLES[entity]
     names = set(table.column_names)
@@ -247,8 +256,11 @@ def _where(query: TableQuery) -> tuple[str, list[Any]]:
         args.extend(others)
     match = fts_query(f.text)
     if match is not None and table.fts:
+        # "+t.id" keeps SQLite from driving the query by the match list, so that the
+        # ORDER BY index drives it and LIMIT stops early
         clauses.append(
-            f"t.id IN (SELECT rowid FROM {table.fts_table} WHERE {table.fts_table} MATCH ?)"
+            f"{'+' if scan else ''}t.id IN "
+            f"(SELECT rowid FROM {table.fts_table} WHERE {table.fts_table} MATCH ?)"
         )
         args.append(match)
     return (" AND ".join(clauses) or "1"), args
@@ -276,21 +288,29 @@ class Tables:
         """Keys of a window row's values, in order."""
         return tuple(key for key, _ in WINDOW_COLUMNS[entity])
 
-    def _from(self, query: TableQuery) -> tuple[str, list[Any]]:
+    def _from(self, query: TableQuery, scan: bool = False) -> tuple[str, list[Any]]:
         if query.entity not in BROWSABLE:
             raise ValueError(f"{query.entity.plural_label} have no table")
-        where, args = _where(query)
+        where, args = _where(query, scan)
         return f"FROM {TABLES[query.entity].table} AS t WHERE {where}", args
 
     def count(self, query: TableQuery) -> int:
         """Rows matching ``query``."""
+        table = TABLES[query.entity]
+        match = fts_query(query.filter.text)
+        if match is not None and table.fts and replace(query.filter, text="") == Filter():
+            # search text alone: count the index's matches, without a lookup per match
+            sql = f"SELECT count(*) FROM {table.fts_table} WHERE {table.fts_table} MATCH ?"
+            return int(self._conn.execute(sql, (match,)).fetchone()[0])
         source, args = self._from(query)
         return int(self._conn.execute(f"SELECT count(*) {source}", args).fetchone()[0])
 
     def open(self, query: TableQuery) -> RowSet:
         """Count the rows of ``query`` (ids are loaded later by ``load_ids``)."""
         _order(query)  # reject an unsortable key before anything is shown
-        return RowSet(query, self.count(query))
+        count = self.count(query)
+        scan = count > SCAN_ABOVE and fts_query(query.filter.text) is not None
+        return RowSet(query, count, scan=scan)
 
     def window(self, rowset: RowSet, offset: int, limit: int) -> list[tuple[Any, ...] | None]:
         """Rows ``offset`` .. ``offset + limit`` of ``rowset`` as tuples (``columns``)."""
@@ -300,7 +320,7 @@ class Tables:
         if rowset.ids is not None:
             ids = rowset.ids[offset : offset + limit].tolist()
             return self._rows_by_id(rowset.query.entity, select, ids)
-        source, args = self._from(rowset.query)
+        source, args = self._from(rowset.query, rowset.scan)
         sql = f"SELECT {select} {source} ORDER BY {_order(rowset.query)} LIMIT ? OFFSET ?"
         return list(self._conn.execute(sql, [*args, limit, offset]))
 

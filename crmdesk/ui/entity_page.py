@@ -101,7 +101,8 @@ class EntityPage(QWidget):
         self._detail_task = LatestTask(self._show_error)
         self._recount_task = LatestTask(self._show_error)
         self._side_task = LatestTask(self._show_error)
-        self._pending_select: int | None = None
+        self._reload_force = False
+        self._reload_again = False
         self._shown_id: int | None = None
 
         self.model = RecordTableModel(
@@ -181,7 +182,7 @@ class EntityPage(QWidget):
         self._layout_timer = QTimer(self, singleShot=True, interval=400)
         self._layout_timer.timeout.connect(self._save_columns)
         self._recount_timer = QTimer(self, singleShot=True, interval=RECOUNT_DEBOUNCE_MS)
-        self._recount_timer.timeout.connect(lambda: self._recount_task.start(self._recount()))
+        self._recount_timer.timeout.connect(self._reload_due)
         self.search.textChanged.connect(self._text_edited)
         self.search.returnPressed.connect(self._search_now)
         self.filter_toggle.toggled.connect(lambda on: self.filters.setVisible(on))
@@ -237,6 +238,7 @@ class EntityPage(QWidget):
         """Run the current spec (cancelling a query still running)."""
         self._recount_timer.stop()
         self._recount_task.cancel()
+        self._reload_force = self._reload_again = False
         keep = keep_id if keep_id is not None else self.current_id()
         return self._query.start(self._run(self.spec, keep))
 
@@ -391,32 +393,51 @@ class EntityPage(QWidget):
 
     # -------------------------------------------------------------- live changes
 
+    # Live changes never reset the view: changed rows that are on screen are re-read at
+    # once, and the same view is re-opened in the background at most every
+    # RECOUNT_DEBOUNCE_MS (rows added or removed, or a wholesale change during a first
+    # sync) and swapped in keeping the scroll position and the selection. A reload that
+    # is running is never cancelled by the next change: that one waits its turn, so a
+    # stream of changes cannot starve the reloads.
+
     def apply_changes(self, ids: frozenset[int], reset: bool) -> None:
         """Records of this entity changed (a sync, an edit): refresh what is shown."""
         if not self.loaded:
             return
-        if reset:
-            self.requery()
-            return
-        self.model.refresh_ids(ids)
-        if self._shown_id in ids:
-            self._detail_task.start(self._show_detail(self._shown_id))
-        self._recount_timer.start()
+        self._reload_force |= reset
+        if ids:
+            self.model.refresh_ids(ids)
+            if self._shown_id in ids:
+                self._detail_task.start(self._show_detail(self._shown_id))
+        if not self._recount_timer.isActive():
+            self._recount_timer.start()
 
-    async def _recount(self) -> None:
-        """Re-open the same view; swap it in (keeping scroll and selection) if rows were
-        added or removed."""
-        await self._query.wait()
-        keep = self.current_id()
-        source = await self.browse.open(self.spec)
-        if source.count == self.model.rowCount():
+    def _reload_due(self) -> None:
+        if self._recount_task.running or self._query.running:
+            self._reload_again = True
             return
-        if not source.ordered:
-            source = await self.browse.order(source)
-        self.model.replace_source(source, source.count)
-        self._emit_count()
-        if keep is not None:
-            self._select_id(keep)
+        force, self._reload_force = self._reload_force, False
+        self._recount_task.start(self._reload(force))
+
+    async def _reload(self, force: bool) -> None:
+        """Re-open the same view and swap it in (keeping scroll and selection) when rows
+        were added or removed, or always with ``force``."""
+        try:
+            keep = self.current_id()
+            source = await self.browse.open(self.spec)
+            if force or source.count != self.model.rowCount():
+                if not source.ordered:
+                    source = await self.browse.order(source)
+                self.model.replace_source(source, source.count)
+                self._emit_count()
+                if keep is not None:
+                    self._select_id(keep)
+                if self._shown_id is not None:
+                    self._detail_timer.start()
+        finally:
+            if self._reload_again:
+                self._reload_again = False
+                self._recount_timer.start()
 
     async def settled(self) -> None:
         """Wait until debounce timers, queries, detail loads and refreshes in flight are

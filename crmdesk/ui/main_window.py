@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         *,
         bridge: EventBridge | None = None,
         sync_now: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        set_key: Callable[[str, bool], Coroutine[Any, Any, None]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.browse = browse
         self.settings = settings
         self._sync_now = sync_now
+        self._set_key = set_key
         self._sync_task = LatestTask(self.show_error)
         self._account_key = account_key
         # Pages are built when first shown: only the first one stands between launch and
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._search_box: GlobalSearch | None = None
         self._build_actions()
+        self.bridge = bridge
         if bridge is not None:
             bridge.status_changed.connect(self.status.show_status)
             bridge.records_changed.connect(self.apply_changes)
@@ -165,6 +168,8 @@ class MainWindow(QMainWindow):
         sync_menu = bar.addMenu("&Sync")
         self.sync_action = self._action("Sync &now", "F5", self.sync_now, sync_menu)
         self.sync_action.setEnabled(self._sync_now is not None)
+        self.key_action = self._action("Enter &API key…", None, self.ask_key, sync_menu)
+        self.key_action.setEnabled(self._set_key is not None)
 
     def _restore(self) -> None:
         geometry = self.settings.geometry("geometry")
@@ -255,6 +260,17 @@ class MainWindow(QMainWindow):
         if self._sync_now is None or self._sync_task.running:
             return
         self._sync_task.start(self._sync_now())
+
+    def ask_key(self) -> None:
+        """Ask for a new API key (after the server refused the old one)."""
+        if self._set_key is None:
+            return
+        from crmdesk.ui.key_dialog import KeyDialog
+
+        dialog = KeyDialog(self._set_key, self)
+        dialog.done_ok.connect(lambda: self.show_message("The new API key works; syncing."))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def apply_changes(self, changes: ChangeSet) -> None:
         """Refresh the rows a change set touched (only those)."""
