@@ -42,6 +42,7 @@ def test_pages_come_in_order_and_entries_exactly_once(sandbox_factory, aloop):
             assert ids == sorted(ids)
             assert len(set(ids)) == 450
             assert [d.id async for d in listing] == ids
+            assert [i async for i in client.deals.ids(per_page=100)] == ids  # sweep by id
             beyond = await listing.page(12)
             assert (beyond.entries, beyond.total) == ((), 450)
 

@@ -134,6 +134,24 @@ class ReadableResource(Resource, Generic[R]):
             priority=priority,
         )
 
+    def ids(
+        self,
+        *,
+        conditions: Mapping[str, Any] | None = None,
+        per_page: int = MAX_PER_PAGE,
+        concurrency: int = 4,
+        priority: Priority | None = None,
+    ) -> Listing[int]:
+        """Just the ids of the collection (``attrs=id``): for a deletion sweep."""
+        return self._listing(
+            self.path,
+            list_params(conditions, f"{self.path.rsplit('/', 1)[-1]}.id", {"attrs": ["id"]}),
+            parse=parse_id,
+            per_page=per_page,
+            concurrency=concurrency,
+            priority=priority,
+        )
+
     def _listing(
         self,
         path: str,
