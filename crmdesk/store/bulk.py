@@ -7,9 +7,10 @@ Building the same indexes once after the load stores 50,000 rows/s (bench_store.
 
 ``begin`` drops the entity's sort indexes and search-index triggers and keeps their SQL in
 ``meta`` (same transaction). Indexes that filters, foreign keys and the rename triggers
-use stay. ``step`` restores one piece per call, each in its own transaction so that local
-edits get the writer in between: one index each, then the search index (rebuilt from the
-table, which also mends whatever changed while the triggers were off) with its triggers.
+use stay, and so do sort indexes of columns with few values (cheap to keep up). ``step``
+restores one piece per call, each in its own transaction so that local edits get the
+writer in between: one index each, then the search index (rebuilt from the table, which
+also mends whatever changed while the triggers were off) with its triggers.
 A crash in between leaves the ``meta`` row; ``Store.open`` finishes the work.
 
 While an entity is in bulk mode its sorts scan the table and its search finds only what
@@ -31,8 +32,10 @@ BULK_CHECKPOINT_PAGES = 10_000  # a 40 MB write-ahead log between checkpoints
 
 
 def _sort_index_names(table: EntityTable) -> set[str]:
-    names = {f"{table.table}_by_{c.name}" for c in table.columns if c.sort}
-    return names | {f"{table.table}_by_{d.name}" for d in table.derived if d.sort}
+    # A column of few values (status, owner) keeps its index: a first sync pulls in id
+    # order, so each row lands at the end of its value's run, on a page already in hand.
+    names = {f"{table.table}_by_{c.name}" for c in table.columns if c.sort and not c.few}
+    return names | {f"{table.table}_by_{d.name}" for d in table.derived if d.sort and not d.few}
 
 
 def _trigger_names(table: EntityTable) -> set[str]:

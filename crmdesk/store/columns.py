@@ -37,6 +37,7 @@ class Column:
     sort: bool = False  # has a (column, id) index, so the tables can sort on it
     index: bool = False  # has a plain index (filters, foreign keys)
     nocase: bool = False  # text compared and sorted case-insensitively
+    few: bool = False  # few distinct values: its sort index stays up during bulk loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Derived:
     fallback: Getter
     sort: bool = True
     nocase: bool = False
+    few: bool = False  # see Column.few
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +281,8 @@ DEALS = EntityTable(
         Column("currency", "TEXT", _currency),
         Column("pipeline_id", "INTEGER", _int("deal_pipeline_id")),
         Column("stage_id", "INTEGER", _int("deal_stage_id"), index=True),
-        Column("status", "INTEGER", _int("status"), sort=True),
-        Column("probability", "INTEGER", _int("probability"), sort=True),
+        Column("status", "INTEGER", _int("status"), sort=True, few=True),
+        Column("probability", "INTEGER", _int("probability"), sort=True, few=True),
         Column("close_date", "INTEGER", _date("expected_close_date"), sort=True),
         Column("closed_at", "INTEGER", _ts("closed_time")),
         Column("owner_id", "INTEGER", _int("user_id"), index=True),
@@ -300,13 +302,16 @@ DEALS = EntityTable(
             _nested("company", "name"),
             nocase=True,
         ),
-        Derived("owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("user"), nocase=True),
+        Derived(
+            "owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("user"), nocase=True, few=True
+        ),
         Derived(
             "stage_pos",
             "INTEGER",
             "stage_id",
             "(SELECT percent FROM lookups WHERE kind = 'deal_stages' AND id = ?)",
             _nested("deal_stage", "percent"),
+            few=True,
         ),
     ),
     fts=("name", "company_name"),
@@ -343,7 +348,9 @@ PEOPLE = EntityTable(
             _company_name_of_person,
             nocase=True,
         ),
-        Derived("owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("user"), nocase=True),
+        Derived(
+            "owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("user"), nocase=True, few=True
+        ),
     ),
     fts=("name", "company_name", "contact"),
 )
@@ -368,7 +375,11 @@ COMPANIES = EntityTable(
             _contact(("email",), ("phone1", "phone2", "phone3", "phone4", "fax")),
         ),
     ),
-    (Derived("owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("owner"), nocase=True),),
+    (
+        Derived(
+            "owner_name", "TEXT", "owner_id", _USER_NAME, _mini_name("owner"), nocase=True, few=True
+        ),
+    ),
     fts=("name", "contact"),
 )
 

@@ -57,6 +57,7 @@ def test_bulk_load_drops_sort_and_search_indexes_then_builds_them_again(
     assert "deals_by_name" in dropped
     assert "deals_fts_insert" in dropped
     assert "deals_company_id" not in dropped  # foreign keys and filters keep their index
+    assert "deals_by_status" not in dropped  # so do sort indexes of columns with few values
     assert store.read().records.in_bulk() == [D]
 
     pages = [[deal(i, f"Bulk deal {i}") for i in range(p, p + 50)] for p in range(2, 202, 50)]
@@ -98,7 +99,8 @@ def test_end_bulk_builds_one_piece_per_transaction(store: Store, aloop: Any) -> 
         steps: list[bool] = []
         while more := await store.write(lambda s: s.records.bulk_step(Entity.PERSON)):
             steps.append(more)
-        assert len(steps) == 6  # one per sort index; the search index comes last
+        # one per sort index (the owner's stays: few values); the search index comes last
+        assert len(steps) == 5
         assert store.read().search.ids(Entity.PERSON, "smi") == [1]
         await store.write(lambda s: s.records.begin_bulk(Entity.PERSON))
         await store.end_bulk(Entity.PERSON)
