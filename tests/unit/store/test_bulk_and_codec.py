@@ -360,3 +360,21 @@ def test_an_update_sets_only_the_columns_that_change(store: Store, db_path: Path
     assert edit < pulled
     assert reader.records.get(D, 5).sync == "pending"  # type: ignore[union-attr]
     assert reader.tables.count(TableQuery(D, Filter(value_min=6.5, value_max=7.5))) == 1
+
+
+def test_search_windows_agree_with_the_full_listing(store: Store) -> None:
+    words = ["Alpha", "Beta", "Alder", "Gamma"]
+    page = [deal(i, f"{words[i % 4]} {i}", value=f"{(i * 37) % 101}.0") for i in range(1, 401)]
+    store.write_sync(lambda s: s.records.upsert_server(D, page))
+    tables = store.read().tables
+    for text, sort in (("al", Sort("name")), ("a", Sort("value", True)), ("alp 1", Sort("name"))):
+        query = TableQuery(D, Filter(text=text), sort)
+        rowset = tables.open(query)
+        expected = [r[0] for r in tables.window(tables.load_ids(tables.open(query)), 0, 400)]  # type: ignore[index]
+        assert rowset.count == len(expected)
+        got = [r[0] for r in tables.window(rowset, 0, 5) + tables.window(rowset, 5, 5)]  # type: ignore[index]
+        assert got == expected[:10]
+    both = tables.open(TableQuery(D, Filter(text="al", value_min=50)))
+    assert both.count == sum(
+        1 for r in page if r["name"].startswith("Al") and float(r["value"]) >= 50
+    )
