@@ -165,7 +165,8 @@ class EditService:
         initiator: object | None = None,
     ) -> str | None:
         """Queue changed fields of a record; returns the outbox entry they went into, or
-        None when nothing changed. UnknownRecordError for an id the store does not have."""
+        None when nothing changed. UnknownRecordError for an id the store does not have.
+        A field with an open conflict is thereby resolved: the new value wins."""
         _check_editable(entity)
 
         def work(session: Session) -> str | None:
@@ -179,6 +180,11 @@ class EditService:
             errors = [e for e in check_record(entity, after, fields) if e.field in touched]
             if errors:
                 raise ValidationError(errors)
+            # Typing into a field in conflict decides it: the new value goes out on top of
+            # the server's (whose value is kept in the history).
+            for conflict in session.conflicts.open_conflicts(entity, record_id):
+                if conflict.field in patch:
+                    session.conflicts.resolve(conflict.id, Resolution.MINE)
             return session.edits.update(entity, record_id, patch)
 
         return await self._write(

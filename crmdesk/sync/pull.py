@@ -24,7 +24,7 @@ import array
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -51,6 +51,21 @@ Changes = Callable[[ChangeSet], None]
 BULK_LOAD_FROM = 2000
 _EPOCH = "2000-01-01T00:00:00+00:00"
 _CHUNK = 200  # ids per conditions[<entity>_id][] request when fetching missing records
+
+
+#: Keys of server JSON that hold credentials: the API shows every user's ``api_key`` in
+#: ``/profile`` and ``/users``, and the account's ``account_key`` in ``/account``. They are
+#: dropped before anything is stored.
+SECRET_KEYS = frozenset({"api_key", "account_key", "app_key", "token", "password"})
+
+
+def without_secrets(value: Any) -> Any:
+    """A copy of a JSON value without any credential-holding key, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: without_secrets(v) for k, v in value.items() if k not in SECRET_KEYS}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
 
 
 def _state_key(kind: str, entity: Entity) -> str:
@@ -378,16 +393,16 @@ class Puller:
         searches = await self.client.searches.list(priority=Priority.BACKGROUND).all()
 
         def write(session: Session) -> None:
-            session.lookups.put("profile", dict(profile.user.raw))
-            session.lookups.put("account", dict(account.raw))
+            session.lookups.put("profile", without_secrets(profile.user.raw))
+            session.lookups.put("account", without_secrets(account.raw))
             for kind, items in account.lookups.items():
                 session.lookups.replace(kind, list(items))
             for entity in ("deal", "person", "company"):
                 labels = [lb for lb in account.custom_field_labels if lb.entity == entity]
                 session.lookups.replace_custom_field_labels(entity, labels)
-            users = [dict(u.raw) for u in account.users]
+            users = [without_secrets(u.raw) for u in account.users]
             if not any(u.get("id") == profile.user.id for u in users):
-                users.append(dict(profile.user.raw))
+                users.append(without_secrets(profile.user.raw))
             session.records.upsert_server(Entity.USER, users)
             session.lookups.replace_saved_searches(searches)
             session.sync_state.set("account_pulled", time.time())

@@ -4,6 +4,10 @@ them, talking to a real sandbox over loopback HTTP."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -99,3 +103,48 @@ async def server_find(sandbox: Any, entity: Entity, **conditions: Any) -> list[d
     async with client_for(sandbox) as client:
         resource = client.by_entity(entity)
         return [dict(r.raw) for r in await resource.list(conditions=conditions).all()]
+
+
+KEY_VAR = "CRMDESK_TEST_KEY"
+
+
+class Cli:
+    """Runs ``python -m crmdesk`` against one sandbox and one data directory."""
+
+    def __init__(self, sandbox: Any, data_dir: Path, key: str | None = None) -> None:
+        self.sandbox = sandbox
+        self.data_dir = data_dir
+        self.env = {**os.environ, KEY_VAR: key or sandbox.admin_key}
+        self.env.pop("CRMDESK_API_KEY", None)
+
+    def account(self) -> list[str]:
+        return [
+            "--base-url",
+            self.sandbox.base_url,
+            "--api-key-env",
+            KEY_VAR,
+            "--data-dir",
+            str(self.data_dir),
+            "--rate-limit",
+            "off",
+        ]
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crmdesk", *args],
+            capture_output=True,
+            text=True,
+            env=env or self.env,
+            timeout=60,
+            check=False,
+        )
+
+    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = self.run(*args)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json").stdout.strip().splitlines()[-1])
