@@ -3,6 +3,7 @@ nothing queued is lost and nothing is created twice on the server."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def test_sigkill_mid_push_then_restart_loses_and_duplicates_nothing(
     child.stderr.close()
     sandbox.set_faults()
 
-    with sqlite3.connect(database) as conn:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         in_flight = conn.execute("SELECT count(*) FROM outbox WHERE state = 'sending'").fetchone()
     assert in_flight[0] == 1, "killed with exactly one change in flight"
