@@ -22,33 +22,33 @@ C = Align.CENTER
 #: The key of the narrow sync-marker column every table starts with.
 SYNC_COLUMN = "sync"
 
-_SYNC = Column(SYNC_COLUMN, "", 28, C, tooltip="Sync state of the row")
+_SYNC = Column(SYNC_COLUMN, "", 26, C, tooltip="Sync state of the row")
 
 TABLE_COLUMNS: dict[Entity, tuple[Column, ...]] = {
     Entity.DEAL: (
         _SYNC,
-        Column("name", "Deal", 180, sortable=True),
+        Column("name", "Deal", 190, sortable=True),
         Column("company", "Company", 135, sortable=True),
-        Column("value", "Value", 95, R, sortable=True),
-        Column("stage", "Stage", 135, sortable=True),
-        Column("status", "Status", 88, sortable=True),
+        Column("value", "Value", 90, R, sortable=True),
+        Column("stage", "Stage", 170, sortable=True),
+        Column("status", "Status", 56, C, sortable=True, icon_only=True),
         Column("probability", "Probability", 80, R, sortable=True, visible=False),
-        Column("close_date", "Close date", 100, sortable=True, tooltip="Expected close date"),
+        Column("close_date", "Close date", 92, sortable=True, tooltip="Expected close date"),
         Column("owner", "Owner", 110, sortable=True),
         Column("source", "Source", 100, visible=False),
-        Column("created_at", "Created", 100, sortable=True, visible=False),
-        Column("updated_at", "Modified", 100, sortable=True),
+        Column("created_at", "Created", 90, sortable=True, visible=False),
+        Column("updated_at", "Modified", 90, sortable=True),
     ),
     Entity.PERSON: (
         _SYNC,
         Column("name", "Name", 160, sortable=True),
-        Column("company", "Company", 150, sortable=True),
+        Column("company", "Company", 140, sortable=True),
         Column("position", "Position", 100),
-        Column("email", "Email", 210, sortable=True),
-        Column("phone", "Phone", 145),
+        Column("email", "Email", 190, sortable=True),
+        Column("phone", "Phone", 130),
         Column("city", "City", 90, visible=False),
         Column("type", "Type", 70, visible=False),
-        Column("lead_status", "Lead status", 95),
+        Column("lead_status", "Lead status", 90),
         Column("lead_source", "Lead source", 100, visible=False),
         Column("owner", "Owner", 115, sortable=True),
         Column("created_at", "Created", 100, sortable=True, visible=False),
@@ -59,9 +59,9 @@ TABLE_COLUMNS: dict[Entity, tuple[Column, ...]] = {
         Column("name", "Company", 200, sortable=True),
         Column("city", "City", 100, sortable=True),
         Column("country", "Country", 90, visible=False),
-        Column("phone", "Phone", 140),
-        Column("email", "Email", 190),
-        Column("web", "Website", 160),
+        Column("phone", "Phone", 125),
+        Column("email", "Email", 180),
+        Column("web", "Website", 150),
         Column("is_customer", "Customer", 75, C),
         Column("owner", "Owner", 115, sortable=True),
         Column("created_at", "Created", 100, sortable=True, visible=False),

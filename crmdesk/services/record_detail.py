@@ -59,11 +59,11 @@ _RECORD_TABLES = {
     Ref.COMPANY: "companies",
     Ref.DEAL: "deals",
 }
-# Fields the title and badges already show.
-_SHOWN_ABOVE = {
-    Entity.DEAL: {"name"},
-    Entity.PERSON: {"first_name", "last_name"},
-    Entity.COMPANY: {"name"},
+# Fields the title, the badges or the related-record links already show.
+_SHOWN_ELSEWHERE = {
+    Entity.DEAL: {"name", "person_ids"},
+    Entity.PERSON: {"first_name", "last_name", "deal_ids"},
+    Entity.COMPANY: {"name", "image_thumb_url"},
 }
 
 
@@ -103,7 +103,7 @@ def _link(spec: FieldSpec, text: str) -> tuple[str, str | None]:
     if name in ("web", "website") or name.endswith("_url") or "website" in label:
         target = text if "://" in text else f"https://{text}"
         return "url", target if target.startswith(("http://", "https://")) else None
-    if any(word in name for word in ("phone", "mobile", "fax")):
+    if any(word in name for word in ("phone", "mobile", "fax")) and not name.endswith("_desc"):
         return "phone", "tel:" + "".join(ch for ch in text if ch.isdigit() or ch == "+")
     return spec.type.value, None
 
@@ -293,12 +293,16 @@ def build_detail(
     names = _Names(session)
     currency = data.get("currency")
     code = currency.get("code") if isinstance(currency, Mapping) else None
-    hidden = _SHOWN_ABOVE.get(entity, set())
+    hidden = _SHOWN_ELSEWHERE.get(entity, set())
     standard = [s for s in fieldset if not s.is_custom and s.name not in hidden]
     sections = [
-        DetailSection("Details", _fields(standard, data, formats, names, code, include_empty))
+        DetailSection("Overview", _fields(standard, data, formats, names, code, include_empty))
     ]
-    groups = session.lookups.names(f"{entity.value}_custom_field_groups")
+    # /account carries one "custom_field_groups" list; the admin endpoints one per entity
+    groups = {
+        **session.lookups.names("custom_field_groups"),
+        **session.lookups.names(f"{entity.value}_custom_field_groups"),
+    }
     by_group: dict[int | None, list[FieldSpec]] = {}
     for spec in fieldset:
         if spec.is_custom:

@@ -34,6 +34,7 @@ class Column:
     sortable: bool = False
     visible: bool = True  # shown by default
     tooltip: str = ""
+    icon_only: bool = False  # the table shows the colour chip; the text is the tooltip
 
 
 @dataclass(frozen=True, slots=True)

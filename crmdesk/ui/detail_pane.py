@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -63,6 +62,45 @@ def _value_label(field: DetailField) -> QLabel:
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return label
+
+
+class LinkLabel(QLabel):
+    """A one-line plain-text link that elides to the pane's width (a button would force
+    the pane wider than the window); click, Enter or Space opens it."""
+
+    clicked = Signal()
+
+    def __init__(self, text: str, tooltip: str = "") -> None:
+        super().__init__()
+        self.setObjectName("relatedLink")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setToolTip(tooltip or text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.full_text = text
+        self.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        elided = self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideRight, max(10, self.width() - 4)
+        )
+        if elided != self.text():
+            self.setText(elided)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class DetailPane(QScrollArea):
@@ -147,14 +185,8 @@ class DetailPane(QScrollArea):
             layout.addWidget(plain_label(title, "sectionTitle"))
             for record in group.records:
                 text = record.title + (f"  ·  {record.subtitle}" if record.subtitle else "")
-                link = QPushButton(text)
-                link.setObjectName("relatedLink")
-                link.setFlat(True)
-                link.setCursor(Qt.CursorShape.PointingHandCursor)
-                link.setToolTip(f"Open {record.entity.label.lower()} {record.title}")
-                link.clicked.connect(
-                    lambda _=False, e=record.entity, i=record.id: self.navigate.emit(e, i)
-                )
+                link = LinkLabel(text, f"Open {record.entity.label.lower()} {record.title}")
+                link.clicked.connect(lambda e=record.entity, i=record.id: self.navigate.emit(e, i))
                 layout.addWidget(link)
         layout.addStretch(1)
 

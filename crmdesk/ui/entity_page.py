@@ -432,7 +432,9 @@ class EntityPage(QWidget):
                 self._emit_count()
                 if keep is not None:
                     self._select_id(keep)
-                if self._shown_id is not None:
+                if self.table.current_row() < 0 and self.model.rowCount():
+                    self.table.select_row(0)  # rows arrived (a first sync): show one
+                elif self._shown_id is not None:
                     self._detail_timer.start()
         finally:
             if self._reload_again:

@@ -33,6 +33,8 @@ class GlobalSearch(QDialog):
         super().__init__(parent)
         self.setObjectName("globalSearch")
         self.setWindowTitle("Search everywhere")
+        # a popup: no title bar, closes on Escape or a click elsewhere, gives focus back
+        self.setWindowFlags(Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self.browse = browse
         self.field = QLineEdit(self)
         self.field.setObjectName("globalSearchField")

@@ -87,6 +87,8 @@ class RecordTableModel(QAbstractTableModel):
         self._sync_col = next((i for i, c in enumerate(self.columns) if c.key == "sync"), -1)
         # columns that can carry an icon: the sync marker and the colour swatches
         self._decorated = [c.key in _DECORATED for c in self.columns]
+        self._icon_only = [c.icon_only for c in self.columns]
+        self._any_icon_only = any(self._icon_only)
         self.fetches = 0  # block fetches so far (benchmarks and tests read it)
 
     # -------------------------------------------------------------- source
@@ -201,6 +203,21 @@ class RecordTableModel(QAbstractTableModel):
         found = self.row_at(row)
         return None if found is None else found.id
 
+    def icon_at(self, found: DisplayRow, column: int):
+        """The icon of a cell: the sync marker, a colour chip, or None."""
+        if not self._decorated[column]:
+            return None
+        if column == self._sync_col:
+            return sync_icon(found.sync)
+        for at, colour in found.swatches:
+            if at == column:
+                return dot_icon(colour)
+        return None
+
+    def alignments(self) -> list[int]:
+        """Each column's text alignment (Qt alignment flags as ints)."""
+        return list(self._align)
+
     def cached_rows(self) -> int:
         """Rows held in the cache now (bounded by MAX_BLOCKS * BLOCK)."""
         return len(self._blocks) * BLOCK
@@ -230,28 +247,29 @@ class RecordTableModel(QAbstractTableModel):
                 if found is None:
                     return None
                 found = self._formatted(block, row & BLOCK_MASK)
-            return found.text[index.column()]
+            column = index.column()
+            if self._any_icon_only and self._icon_only[column]:
+                return None
+            return found.text[column]
         if role == DECORATION:
             column = index.column()
             if column < 0 or not self._decorated[column]:
                 return None
             found = self.row_at(index.row())
-            if found is None:
-                return None
-            if column == self._sync_col:
-                return sync_icon(found.sync)
-            for at, colour in found.swatches:
-                if at == column:
-                    return dot_icon(colour)
-            return None
+            return None if found is None else self.icon_at(found, column)
         if role == ALIGNMENT:
             column = index.column()
             return None if column < 0 else self._align[column]
         if role == TOOLTIP:
-            if index.column() != self._sync_col:
+            column = index.column()
+            if column < 0 or (column != self._sync_col and not self._icon_only[column]):
                 return None
             found = self.row_at(index.row())
-            marker = SYNC_MARKERS.get(found.sync) if found is not None else None
+            if found is None:
+                return None
+            if column != self._sync_col:
+                return found.text[column] or None
+            marker = SYNC_MARKERS.get(found.sync)
             return None if marker is None else marker[1]
         if role == ID_ROLE:
             found = self.row_at(index.row())

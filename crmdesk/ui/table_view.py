@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.ui.icons import ICON_SIZE
+from crmdesk.ui.row_delegate import RowDelegate
 from crmdesk.ui.style import table_palette
 from crmdesk.ui.table_model import RecordTableModel
 
@@ -86,6 +87,9 @@ class RecordTableView(QTableView):
 
     def setModel(self, model) -> None:
         super().setModel(model)
+        if isinstance(model, RecordTableModel):
+            self._delegate = RowDelegate(model, self)
+            self.setItemDelegate(self._delegate)
         # See the module docstring: the header must not share the view's selection.
         self._header_selection = QItemSelectionModel(model, self)
         self.horizontalHeader().setSelectionModel(self._header_selection)

@@ -220,9 +220,10 @@ def test_a_deal_detail_groups_custom_fields_and_links_related_records(browse, al
     assert detail.title == "Acme Upgrade 5"
     sections = {s.title: {f.label: f.text for f in s.fields} for s in detail.sections}
     assert sections["Contract"] == {"Payment terms": "Net 60", "Region": "South"}
-    assert sections["Details"]["Owner"] == "Cleo Closer"
-    assert sections["Details"]["Stage"] == "Qualified"
-    assert sections["Details"]["Value"] == "$500.00"
+    assert sections["Overview"]["Owner"] == "Cleo Closer"
+    assert sections["Overview"]["Stage"] == "Qualified"
+    assert sections["Overview"]["Value"] == "$500.00"
+    assert "People" not in sections["Overview"]  # listed as related records instead
     related = {g.title: [r.title for r in g.records] for g in detail.related}
     assert related == {"Company": ["Acme Corp 6"], "People": ["Gus Smith"]}
 
@@ -233,7 +234,7 @@ def test_a_company_detail_lists_its_deals_and_people(browse, aloop):
     groups = {g.title: g for g in detail.related}
     assert len(groups["Deals"].records) == 10
     assert len(groups["People"].records) == 4
-    assert {s.title for s in detail.sections} >= {"Details", "Profile"}
+    assert {s.title for s in detail.sections} >= {"Overview", "Profile"}
     assert ("Customer", "#3f9c48") in detail.badges
 
 
