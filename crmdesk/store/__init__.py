@@ -3,6 +3,9 @@
 Imports only ``sqlite3``, the standard library and ``crmdesk.domain``. Start with
 ``Store.open(path)``; see ``store.py`` for threading, ``outbox.py`` for the sync engine's
 contract, ``edits.py`` for the rules of local edits and ``query.py`` for the tables.
+A first full sync stores its pages between ``records.begin_bulk`` and ``Store.end_bulk``
+(``bulk.py``); ``Store.integrity`` reports the background check of a large file
+(``integrity.py``); ``codec.py`` says how records are kept on disk.
 """
 
 from crmdesk.store.conflicts import Conflict, HistoryItem, Resolution
