@@ -94,7 +94,13 @@ class SyncEngine:
         self._wire = wire
         self._puller = Puller(self.store, wire, client, self.options, self._publish_changes)
         self._pusher = Pusher(
-            self.store, wire, client, self.options, self._publish_changes, lambda: self._me
+            self.store,
+            wire,
+            client,
+            self.options,
+            self._publish_changes,
+            lambda: self._me,
+            self._puller.zone,
         )
 
     async def swap_client(self, client: PipelineClient) -> None:

@@ -25,12 +25,12 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from crmdesk.api import Listing, Page, PipelineClient, Priority
 from crmdesk.api.errors import NotFoundError
-from crmdesk.api.params import format_from_date
+from crmdesk.api.params import format_from_date, modified_since, user_zone
 from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import Entity
 from crmdesk.store import Session, Store
@@ -157,6 +157,13 @@ class Puller:
         self.options = options
         self._changes = changes
 
+    async def zone(self) -> tzinfo:
+        """The user's time zone (the server reads date conditions in it), from the stored
+        profile - no request; UTC until the profile was pulled."""
+        profile = await self.store.call(lambda s: s.lookups.get("profile")) or {}
+        name = profile.get("time_zone")
+        return user_zone(name if isinstance(name, str) else None)
+
     # ------------------------------------------------------------------ state
 
     async def _state(self, key: str) -> Any:
@@ -266,7 +273,7 @@ class Puller:
         if cursor is None:
             raise RuntimeError(f"{entity.plural_label} were never fully pulled")
         since = cursor - (self.options.overlap if overlap is None else overlap)
-        conditions = await self.client.modified_since(entity, since)
+        conditions = modified_since(entity, since, await self.zone())
         listing = self.wire.listing(
             entity, conditions=conditions, concurrency=self.options.page_concurrency
         )
@@ -310,7 +317,7 @@ class Puller:
         cursor = from_text(await self._state(key)) or from_text(current)
         if cursor is None or current is None:
             return True
-        zone = await self.client.zone()
+        zone = await self.zone()
         since = format_from_date(cursor - self.options.overlap, zone)
         try:
             ids = [i async for i in self.wire.deleted_since(entity, since)]
@@ -388,7 +395,6 @@ class Puller:
     async def account(self) -> ChangeSet:
         """Pull the profile, lookup lists, custom field labels, users and saved searches."""
         profile = await self.client.profile.get(priority=Priority.NORMAL)
-        await self.client.time_zone(refresh=True)
         account = await self.client.account.get(priority=Priority.BACKGROUND)
         searches = await self.client.searches.list(priority=Priority.BACKGROUND).all()
 

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from crmdesk.api import PipelineClient
@@ -157,6 +157,7 @@ class Pusher:
         options: SyncOptions,
         changes: Changes,
         me: Callable[[], int | None],
+        zone: Callable[[], Awaitable[tzinfo]],
     ) -> None:
         self.store = store
         self.wire = wire
@@ -164,6 +165,7 @@ class Pusher:
         self.options = options
         self._changes = changes
         self._me = me
+        self.zone = zone
 
     def _publish(self, changes: ChangeSet | None) -> None:
         if changes is not None:
@@ -343,7 +345,7 @@ class Pusher:
                 probe,
                 fields,
                 me=self._me(),
-                zone=await self.client.zone(),
+                zone=await self.zone(),
                 since=first - self.options.created_margin,
                 adopted=set(adopted),
             )
