@@ -70,7 +70,7 @@ class SyncService:
         self._wake = asyncio.Event()
         self._waiters: list[asyncio.Future[SyncReport]] = []
         self._task: asyncio.Task[None] | None = None
-        self._offline_pause = offline_retry[0]
+        self._offline_pause: float | None = None  # None: the first pause comes next
         self._paused = False
         self._closing = False
         self._recount = False
@@ -99,7 +99,7 @@ class SyncService:
         future: asyncio.Future[SyncReport] = asyncio.get_running_loop().create_future()
         self._waiters.append(future)
         self._paused = False
-        self._offline_pause = self.offline_retry[0]
+        self._offline_pause = None
         self._request(_Request(pull=True, push=True, sweep=sweep, account=account), delay=0.0)
         return future
 
@@ -113,7 +113,7 @@ class SyncService:
     def key_changed(self) -> None:
         """The engine has a new client (a new key): resume and sync now."""
         self._paused = False
-        self._offline_pause = self.offline_retry[0]
+        self._offline_pause = None
         self._request(_Request(pull=True, push=True), delay=0.0)
 
     def _request(self, request: _Request, delay: float) -> None:
@@ -169,10 +169,11 @@ class SyncService:
             self._paused = True  # until key_changed() or sync_now()
             return
         if report.stopped is StopReason.OFFLINE:
-            self._request(_Request(pull=True, push=True), delay=self._offline_pause)
-            self._offline_pause = min(self._offline_pause * 2, self.offline_retry[1])
+            pause = self._offline_pause or self.offline_retry[0]
+            self._request(_Request(pull=True, push=True), delay=pause)
+            self._offline_pause = min(pause * 2, self.offline_retry[1])
             return
-        self._offline_pause = self.offline_retry[0]
+        self._offline_pause = None
         delay = self.interval
         if report.stopped is StopReason.SERVER:
             delay = min(delay, 60.0)

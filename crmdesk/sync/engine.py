@@ -298,17 +298,15 @@ class SyncEngine:
                 await self._phase(f"Checking {entity.plural_label.lower()}")
                 await self._puller.incremental(entity, report)
         self._last_pull = time.monotonic()
-        endpoint = await self._puller.deleted_endpoint()
+        # The deleted-records endpoint is tried until the server says it has none.
+        try_endpoint = await self._puller.deleted_endpoint() is not False
         for entity in SYNCED:
             if entity in needed and not sweep:
                 continue
-            if endpoint is not False:
-                if await self._puller.deletions(entity, report):
-                    if not sweep:
-                        continue
-                else:
-                    endpoint = False
-            if sweep or await self._puller.sweep_due(entity):
+            listed = False
+            if try_endpoint:
+                listed = try_endpoint = await self._puller.deletions(entity, report)
+            if sweep or await self._puller.sweep_due(entity, endpoint=listed):
                 await self._phase(f"Looking for deleted {entity.plural_label.lower()}")
                 await self._puller.sweep(entity, report)
         if needed:

@@ -29,10 +29,11 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from crmdesk.api import Listing, Page, PipelineClient, Priority
-from crmdesk.api.errors import NotFoundError
+from crmdesk.api.errors import ForbiddenError, NotFoundError
 from crmdesk.api.params import format_from_date, modified_since, user_zone
 from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import Entity
+from crmdesk.domain.records import AccountInfo, SavedSearch
 from crmdesk.store import Session, Store
 from crmdesk.sync.options import SyncOptions
 from crmdesk.sync.report import SyncReport
@@ -227,6 +228,7 @@ class Puller:
             await self.store.write(lambda s: s.records.begin_bulk(entity), durable=False)
         listing = self.wire.listing(entity, sort=f"{entity.collection}.id")
         last_publish = 0.0
+        shifted = False
         async for page in pages_from(
             listing, int(state["page"]) + 1, self.options.page_concurrency
         ):
@@ -240,6 +242,8 @@ class Puller:
             await self.store.write(write, durable=False)
             report.count_pulled(entity, len(records))
             done += len(records)
+            if page.total != total:
+                shifted = True  # records came or went while we listed: see finish()
             total = max(total, page.total)
             if progress is not None:
                 progress(entity, min(done, total), total)
@@ -257,6 +261,11 @@ class Puller:
             session.sync_state.set_cursor(entity.value, cursor)
             session.sync_state.set(_state_key("deleted_cursor", entity), cursor)
             session.sync_state.set(key, None)
+            if shifted:
+                # A deletion during the listing moves a record from a page not yet fetched
+                # onto one already fetched: it was missed and is not modified, so only an
+                # id sweep (which fetches live records missing here) finds it.
+                session.sync_state.set(_state_key("resweep", entity), True)
 
         await self.store.write(finish)
         if bulk:
@@ -377,11 +386,19 @@ class Puller:
         changed = result.removed | result.kept | fetched
         if changed:
             self._changes(ChangeSet.of(entity, changed, ChangeCause.PULL))
-        await self._set_state(**{_state_key("swept", entity): time.time()})
+        await self._set_state(
+            **{_state_key("swept", entity): time.time(), _state_key("resweep", entity): None}
+        )
         return True
 
-    async def sweep_due(self, entity: Entity) -> bool:
-        """True when the last id sweep of ``entity`` is older than ``sweep_every``."""
+    async def sweep_due(self, entity: Entity, *, endpoint: bool) -> bool:
+        """True when an id sweep of ``entity`` should run: its first listing changed while
+        it ran, or - without a deleted-records endpoint - the last sweep is older than
+        ``sweep_every``."""
+        if await self._state(_state_key("resweep", entity)):
+            return True
+        if endpoint:
+            return False
         last = await self._state(_state_key("swept", entity))
         return not isinstance(last, int | float) or time.time() - last >= self.options.sweep_every
 
@@ -393,24 +410,37 @@ class Puller:
         return not isinstance(last, int | float) or time.time() - last >= self.options.account_every
 
     async def account(self) -> ChangeSet:
-        """Pull the profile, lookup lists, custom field labels, users and saved searches."""
+        """Pull the profile, lookup lists, custom field labels, users and saved searches.
+
+        Only the profile is required: ``/account`` and ``/searches`` refused to this user
+        (403) or missing (404) leave what the store already had."""
         profile = await self.client.profile.get(priority=Priority.NORMAL)
-        account = await self.client.account.get(priority=Priority.BACKGROUND)
-        searches = await self.client.searches.list(priority=Priority.BACKGROUND).all()
+        account: AccountInfo | None = None
+        searches: list[SavedSearch] | None = None
+        try:
+            account = await self.client.account.get(priority=Priority.BACKGROUND)
+        except (ForbiddenError, NotFoundError) as error:
+            log.warning("the account settings cannot be read: %s", error)
+        try:
+            searches = await self.client.searches.list(priority=Priority.BACKGROUND).all()
+        except (ForbiddenError, NotFoundError) as error:
+            log.warning("the saved searches cannot be read: %s", error)
 
         def write(session: Session) -> None:
             session.lookups.put("profile", without_secrets(profile.user.raw))
-            session.lookups.put("account", without_secrets(account.raw))
-            for kind, items in account.lookups.items():
-                session.lookups.replace(kind, list(items))
-            for entity in ("deal", "person", "company"):
-                labels = [lb for lb in account.custom_field_labels if lb.entity == entity]
-                session.lookups.replace_custom_field_labels(entity, labels)
-            users = [without_secrets(u.raw) for u in account.users]
-            if not any(u.get("id") == profile.user.id for u in users):
-                users.append(without_secrets(profile.user.raw))
+            users = [without_secrets(profile.user.raw)]
+            if account is not None:
+                session.lookups.put("account", without_secrets(account.raw))
+                for kind, items in account.lookups.items():
+                    session.lookups.replace(kind, list(items))
+                for entity in ("deal", "person", "company"):
+                    labels = [lb for lb in account.custom_field_labels if lb.entity == entity]
+                    session.lookups.replace_custom_field_labels(entity, labels)
+                listed = [without_secrets(u.raw) for u in account.users]
+                users = listed + [u for u in users if u["id"] not in {x.get("id") for x in listed}]
             session.records.upsert_server(Entity.USER, users)
-            session.lookups.replace_saved_searches(searches)
+            if searches is not None:
+                session.lookups.replace_saved_searches(searches)
             session.sync_state.set("account_pulled", time.time())
 
         await self.store.write(write)

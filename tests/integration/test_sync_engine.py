@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
+
 from crmdesk.domain.changes import ChangeCause
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.outbox import OpState
@@ -345,3 +347,66 @@ def test_an_interrupted_first_sync_resumes_where_it_stopped(sandbox_factory, alo
             assert r.store.read().search.ids(Entity.DEAL, name.split()[0])
 
     aloop.run(scenario(), timeout=120)
+
+
+def test_a_long_push_pulls_again_before_an_update_goes_out(sandbox, aloop, tmp_path):
+    """A server edit made while the push runs is seen by the refresh pull, so it becomes a
+    conflict instead of being overwritten (the window left is pull-to-PUT only)."""
+
+    async def scenario(refresh_every: float) -> tuple[str, int]:
+        options = replace(OPTIONS, refresh_every=refresh_every, refresh_overlap=OPTIONS.overlap)
+        async with rig(sandbox, tmp_path / f"r{refresh_every}.db", options=options) as r:
+            assert (await r.engine.sync()).complete
+            first, second = r.ids(Entity.DEAL)[-2:]
+            await r.edits.update(Entity.DEAL, first, {"summary": f"push {refresh_every}"})
+            await r.edits.update(Entity.DEAL, second, {"name": f"Mine {refresh_every}"})
+
+            def meanwhile(exchange) -> None:  # the second user edits while we push
+                if exchange.method == "PUT" and exchange.path == f"deals/{first}":
+                    body = {"deal": {"name": f"Theirs {refresh_every}"}}
+                    other.put(f"deals/{second}", json=body).raise_for_status()
+
+            r.client.set_observer(meanwhile)
+            report = await r.engine.sync(pull=False)
+            assert report.complete, report.error
+            return (await server_record(sandbox, Entity.DEAL, second))["name"], report.conflicts
+
+    other = httpx.Client(base_url=sandbox.base_url, params={"api_key": sandbox.user_key})
+    assert aloop.run(scenario(0.0)) == ("Theirs 0.0", 1), "seen in time: a conflict"
+    # Without the refresh the stale copy decides: their edit is overwritten (the window
+    # the API leaves open, kept short by refresh_every in real runs).
+    assert aloop.run(scenario(3600.0)) == ("Mine 3600.0", 0)
+    other.close()
+
+
+def test_a_deletion_during_the_first_listing_costs_no_record(sandbox_factory, aloop, tmp_path):
+    """Deleting a record on an early page moves a later record onto a page already fetched;
+    the first sync notices the changed total and the next run sweeps the ids back."""
+    sandbox = sandbox_factory(deals=600, people=5, companies=5, notes=5)
+    other = httpx.Client(base_url=sandbox.base_url, params={"api_key": sandbox.user_key})
+
+    async def scenario() -> None:
+        options = replace(OPTIONS, status_every=0.0, page_concurrency=1)
+        async with rig(sandbox, tmp_path / "a.db", options=options) as r:
+            deleted: list[int] = []
+
+            def delete_one(status) -> None:
+                if not deleted and "deals (200 of" in status.phase:
+                    victim = min(r.ids(Entity.DEAL))  # on page 1, already stored
+                    other.delete(f"deals/{victim}").raise_for_status()
+                    deleted.append(victim)
+
+            r.bus.subscribe_status(delete_one)
+            assert (await r.engine.sync()).complete
+            assert deleted
+            async with client_for(sandbox) as client:
+                live = {d.id for d in await client.deals.list().all()}
+            local = set(r.ids(Entity.DEAL))
+            assert len(live - local) == 1, "one record slid onto a page already fetched"
+            assert local - live == {deleted[0]}, "deletions are checked from the next run on"
+            report = await r.engine.sync()
+            assert report.complete, report.error
+            assert set(r.ids(Entity.DEAL)) == live
+
+    aloop.run(scenario())
+    other.close()

@@ -176,3 +176,41 @@ def test_open_url_remembers_the_user_without_the_key(sandbox, aloop, tmp_path: P
             )
 
     aloop.run(scenario())
+
+
+def test_the_service_notices_the_server_coming_back(sandbox_factory, aloop, tmp_path: Path):
+    first = sandbox_factory(db=str(tmp_path / "server.db"))
+    port = int(first.base_url.rsplit(":", 1)[1].split("/")[0])
+    paths = default_paths(tmp_path / "profile").ensure()
+
+    async def scenario() -> None:
+        ws = await Workspace.open_url(
+            paths, first.base_url, first.admin_key, client_options=CLIENT, sync_options=OPTIONS
+        )
+        try:
+            ws.sync.offline_retry = (0.05, 0.2)
+            ws.sync.push_delay = 0.0
+            ws.sync.start()
+            await status_where(ws.bus, lambda s: s.last_sync is not None, "the first sync")
+            first.stop()
+            deal_id = ws.store.read().records.server_ids(Entity.DEAL)[0]
+            await ws.edits.update(Entity.DEAL, deal_id, {"name": "Made while offline"})
+            offline = await status_where(
+                ws.bus, lambda s: s.connection is Connection.OFFLINE, "offline"
+            )
+            assert offline.pending == 1
+            assert "cannot be reached" in (offline.last_error or "")
+            again = sandbox_factory(db=str(tmp_path / "server.db"), port=port)
+            back = await status_where(
+                ws.bus,
+                lambda s: s.connection is Connection.IDLE and s.pending == 0,
+                "back online with the change sent",
+            )
+            assert back.last_error is None
+            assert (await server_record(again, Entity.DEAL, deal_id))["name"] == (
+                "Made while offline"
+            )
+        finally:
+            await ws.close()
+
+    aloop.run(scenario())
