@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from crmdesk.cli.output import FAILED, OK, Progress, emit_json, say
+from crmdesk.cli.output import FAILED, OK, CliError, Progress, emit_json, say
 from crmdesk.cli.session import add_account_options, open_workspace
+from crmdesk.services.secrets import ENV_VAR
 from crmdesk.sync import SyncReport
 
 
@@ -35,6 +36,12 @@ async def run_sync(options: argparse.Namespace) -> int:
     """Run one sync and report it."""
     progress = Progress()
     async with open_workspace(options) as workspace:
+        if not workspace.has_key:
+            raise CliError(
+                f"There is no API key for account {workspace.name!r}: the keyring has none "
+                f"and {ENV_VAR} is not set. Set {ENV_VAR}, or use --base-url URL "
+                "--api-key-env VAR. Queued changes are kept."
+            )
         workspace.bus.subscribe_status(progress)
         try:
             report = await workspace.engine.sync(sweep=options.full, account=options.full)
