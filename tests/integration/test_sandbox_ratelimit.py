@@ -101,3 +101,20 @@ def test_bad_rate_limit_spec_is_refused(spec: str) -> None:
 
     with pytest.raises(ValueError, match="rate limit"):
         RateLimit.parse(spec)
+
+
+def test_window_reset_is_never_later_than_the_moment_the_slot_frees(
+    sandbox_factory: Any,
+) -> None:
+    # A client that waits for Reset after "Remaining 0" must not be held back longer than
+    # the window itself; a Reset rounded up would cost it a second per window.
+    sb = sandbox_factory(rate_limit="3/2", rate_limit_mode="window")
+    first = call(sb)
+    first_done = time.time()
+    replies = [call(sb) for _ in range(2)]
+    assert [r.status_code for r in (first, *replies)] == [200, 200, 200]
+    last = replies[-1]
+    assert last.headers["x-ratelimit-remaining"] == "0"
+    # The first call was accepted before its reply arrived, so its slot frees before
+    # first_done + 2 s; Reset (whole seconds) may not be later than that.
+    assert int(last.headers["x-ratelimit-reset"]) <= first_done + 2
