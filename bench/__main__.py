@@ -6,6 +6,7 @@ so ratios carry over where absolute times do not.
 
     python -m bench                 # all benchmarks, default sizes
     python -m bench sandbox_pages   # only bench/bench_sandbox_pages.py
+    python -m bench api_pull --runs 3   # options after the names go to the benchmarks
     python -m bench --list
 """
 
@@ -33,12 +34,14 @@ def main(argv: list[str]) -> int:
     if "--list" in argv:
         print("\n".join(available))
         return 0
-    names = [a for a in argv if not a.startswith("-")] or available
+    # Benchmark names come first; everything from the first option on is theirs.
+    first_option = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    names = argv[:first_option] or available
     unknown = sorted(set(names) - set(available))
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
         return 2
-    options = [a for a in argv if a.startswith("-")]
+    options = argv[first_option:]
     failures = 0
     for name in names:
         print(f"\n=== bench {name} ===", flush=True)
