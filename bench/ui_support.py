@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -110,26 +111,86 @@ def _child(mode: str, db: str, config: str) -> int:
             app.processEvents()
         print(f"{time.monotonic():.6f} {rss_mb():.1f}", flush=True)
         return 0
+    if mode == "memory":
+        return _memory_child(db, config)
+    from crmdesk.app.gui import create_application, run_account, run_on_qasync
+    from crmdesk.services.accounts import AccountRegistry
+    from crmdesk.services.paths import default_paths
+
+    app = create_application("light")
+
+    async def main() -> int:
+        # the real path of `crmdesk` for an account used before, offline (nothing listens
+        # on port 9): local store, window, first paint; then the workspace comes up
+        import asyncio
+
+        paths = default_paths(Path(config)).ensure()
+        registry = AccountRegistry(paths.accounts_file)
+        account = registry.list()[0]
+        done = asyncio.Event()
+
+        def watch(window: Any) -> None:
+            table = window.page.table
+            _on_first_paint(table.viewport(), lambda: table.model().rowCount() > 0, done.set)
+            asyncio.get_running_loop().call_soon(lambda: None)
+            watched.append(window)
+
+        watched: list[Any] = []
+        run = asyncio.ensure_future(run_account(paths, registry, None, account, on_window=watch))
+        await done.wait()
+        print(f"{time.monotonic():.6f} {rss_mb():.1f}", flush=True)
+        watched[0].close()
+        return await run
+
+    _ = app
+    return run_on_qasync(main())
+
+
+def _memory_child(db: str, config: str) -> int:
+    """Open the table over ``db``, scroll it end to end, print the resident memory."""
     from crmdesk.app.gui import create_application, open_store_window, run_on_qasync
 
     app = create_application("light")
 
     async def main() -> int:
-        import asyncio
-
         window, close = open_store_window(Path(db), Path(config))
-        table = window.page.table
-        done = asyncio.Event()
-        _on_first_paint(table.viewport(), lambda: table.model().rowCount() > 0, done.set)
-        await done.wait()
-        print(f"{time.monotonic():.6f} {rss_mb():.1f}", flush=True)
+        window.resize(1280, 800)
+        page = window.page
+        await page.settled()
+        opened = rss_mb()
+        view = page.table
+        bar = view.verticalScrollBar()
+        steps = 2000
+        for i in range(steps + 1):
+            bar.setValue(bar.maximum() * i // steps)
+            app.processEvents()
+            view.viewport().repaint()
+        await page.settled()
+        print(f"{opened:.1f} {rss_mb():.1f} {page.model.cached_rows()}", flush=True)
         window.close()
-        await window.page.settled()
+        await page.settled()
         close()
         return 0
 
-    _ = app
     return run_on_qasync(main())
+
+
+def account_profile(db: Path) -> Path:
+    """A profile whose one account (offline: its server is port 9 on loopback) has ``db``
+    as its local store, linked into place."""
+    from crmdesk.services.accounts import AccountRegistry
+    from crmdesk.services.paths import default_paths
+
+    root = Path(tempfile.mkdtemp(prefix="crmdesk-bench-profile-"))
+    paths = default_paths(root).ensure()
+    registry = AccountRegistry(paths.accounts_file)
+    account = registry.add("Bench", "http://127.0.0.1:9/api/v3")
+    account = registry.set_user(account, 1, "Bench User")
+    registry.mark_used(account)
+    folder = paths.account_dir(account.base_url, 1)
+    folder.mkdir(parents=True)
+    (folder / "store.db").symlink_to(db)
+    return root
 
 
 def _on_first_paint(widget: Any, ready: Any, then: Any = None) -> list[bool]:

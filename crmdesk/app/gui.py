@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -17,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("crmdesk")
+
+#: File names in an account's folder (as crmdesk.services.workspace has them; repeated
+#: here so that the first paint does not import the network stack - a test checks).
+STORE_FILE = "store.db"
+VIEWS_FILE = "views.json"
 
 
 def run_on_qasync(coro: Coroutine[Any, Any, int]) -> int:
@@ -54,13 +60,9 @@ def create_application(theme: str = "auto") -> Any:
 
 def run_gui(options: argparse.Namespace) -> int:
     """Open the window and run until it is closed."""
-    from crmdesk.api import install_log_redaction
-
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    install_log_redaction()  # before anything can log a URL with a key in it
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     app = create_application(options.theme)
     return run_on_qasync(_gui_main(app, options))
 
@@ -86,10 +88,8 @@ async def run_accounts(paths: Any, name: str | None = None) -> int:
     """Open ``name`` (or the account used last, or the only one); ask to connect one if
     there is none."""
     from crmdesk.services.accounts import AccountError, AccountRegistry
-    from crmdesk.services.secrets import SecretStore
     from crmdesk.ui.errors import show_error
 
-    secrets = SecretStore()
     try:
         registry = AccountRegistry(paths.accounts_file)
         accounts = registry.list()
@@ -102,10 +102,15 @@ async def run_accounts(paths: Any, name: str | None = None) -> int:
         await _closed(show_error(None, "crmdesk", str(error)))
         return 1
     if account is None:
+        from crmdesk.services.secrets import SecretStore
+
+        secrets = SecretStore()
         account = await connect_account(registry, secrets)
         if account is None:
             return 0
-    return await run_account(paths, registry, secrets, account)
+        return await run_account(paths, registry, secrets, account)
+    # keyring (~30 ms to import) is not needed before the first paint
+    return await run_account(paths, registry, None, account)
 
 
 async def connect_account(registry: Any, secrets: Any) -> Any:
@@ -140,59 +145,100 @@ async def run_account(
     title: str | None = None,
     on_window: Callable[[Any], None] | None = None,
 ) -> int:
-    """Open an account's workspace and its window; sync starts once the window shows."""
-    from crmdesk.services.browse import BrowseService
-    from crmdesk.services.workspace import Workspace, WorkspaceError
-    from crmdesk.ui.errors import show_error
-    from crmdesk.ui.main_window import EventBridge, MainWindow
-    from crmdesk.ui.settings import UiSettings
+    """Open an account's window and workspace; sync starts once the window shows.
 
+    ``secrets`` None: the system's (a SecretStore made once the window is up).
+
+    An account whose user is known (every run after the first) opens its local store and
+    paints the window before the API client, the sync engine and httpx are even imported;
+    the workspace then takes the open store over. The first run asks ``/profile`` first.
+    """
+    from crmdesk.store import Store
+
+    workspace = None
+    if account.user_id is not None:
+        path = paths.account_dir(account.base_url, account.user_id) / STORE_FILE
+        store = await asyncio.to_thread(Store.open, path)
+    else:
+        workspace = await _open_workspace(paths, registry, secrets, account, client_options)
+        if workspace is None:
+            return 1
+        store = workspace.store
+    window, browse, bridge = _account_window(paths, store, account, title or account.name)
+    closed = _closed_signal(window)  # before anything else: it may be closed early
+    if on_window is not None:
+        on_window(window)
     try:
-        workspace = await Workspace.open(
-            paths, account, secrets=secrets, registry=registry, client_options=client_options
-        )
-    except WorkspaceError as error:
-        await _closed(show_error(None, "crmdesk", str(error)))
-        return 1
-    browse = BrowseService(workspace.store, workspace.views_path)
-    bridge = EventBridge()
-    unsubscribe = [
-        workspace.bus.subscribe_status(bridge.publish_status),
-        workspace.bus.subscribe_changes(bridge.publish_changes),
-    ]
-
-    async def sync_now() -> None:
-        await workspace.sync.sync_now()
-
-    async def set_key(key: str, remember: bool) -> None:
-        await workspace.set_key(key, remember=remember)
-
-    try:
-        window = MainWindow(
-            browse,
-            UiSettings(paths.config_dir / "ui.ini"),
-            title or workspace.name,
-            account.id,
-            bridge=bridge,
-            sync_now=sync_now,
-            set_key=set_key,
-        )
-        window.show()
-        if on_window is not None:
-            on_window(window)
-        bridge.publish_status(workspace.bus.status)
         await window.page.settled()  # the first table is on screen: now the network
-        workspace.sync.start()
+        if workspace is None and not closed.is_set():
+            # httpx, the client and the engine take ~150 ms to import: a worker thread
+            # does it, so the window keeps answering meanwhile
+            await asyncio.to_thread(importlib.import_module, "crmdesk.services.workspace")
+            workspace = await _open_workspace(
+                paths, registry, secrets, account, client_options, store=store
+            )
+        if workspace is not None:
+            window.attach_sync(workspace, bridge)
+            workspace.sync.start()
         integrity = asyncio.ensure_future(_check_integrity(window))
-        await _wait_closed(window)
+        await closed.wait()
         integrity.cancel()
         await asyncio.gather(integrity, return_exceptions=True)
     finally:
-        for stop in unsubscribe:
-            stop()
         browse.close()
-        await workspace.close()
+        if workspace is not None:
+            await workspace.close()  # stops the sync, then closes the store
+        else:
+            store.close()
     return 0
+
+
+def _account_window(paths: Any, store: Any, account: Any, title: str) -> tuple[Any, Any, Any]:
+    from crmdesk.services.browse import BrowseService
+    from crmdesk.ui.main_window import EventBridge, MainWindow
+    from crmdesk.ui.settings import UiSettings
+
+    browse = BrowseService(store, store.path.parent / VIEWS_FILE)
+    bridge = EventBridge()
+    window = MainWindow(
+        browse, UiSettings(paths.config_dir / "ui.ini"), title, account.id, bridge=bridge
+    )
+    window.show()
+    return window, browse, bridge
+
+
+async def _open_workspace(
+    paths: Any,
+    registry: Any,
+    secrets: Any,
+    account: Any,
+    client_options: dict[str, Any] | None,
+    store: Any = None,
+) -> Any:
+    """The account's workspace (None after showing why it could not be opened)."""
+    from crmdesk.api import install_log_redaction
+    from crmdesk.services.secrets import SecretStore
+    from crmdesk.services.workspace import Workspace, WorkspaceError
+    from crmdesk.ui.errors import show_error
+
+    if secrets is None:
+        secrets = SecretStore()
+    install_log_redaction()  # before anything can log a URL with a key in it
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+    try:
+        return await Workspace.open(
+            paths,
+            account,
+            secrets=secrets,
+            registry=registry,
+            client_options=client_options,
+            store=store,
+        )
+    except WorkspaceError as error:
+        box = show_error(None, "crmdesk", str(error))
+        if store is None:
+            await _closed(box)
+        return None
 
 
 # ------------------------------------------------------------------ a bare store
@@ -224,9 +270,10 @@ def open_store_window(path: Path, config_dir: Path) -> tuple[Any, Callable[[], N
 
 async def _open_store_window(path: Path, config_dir: Path) -> int:
     window, close = open_store_window(path, config_dir)
+    closed = _closed_signal(window)
     check = asyncio.ensure_future(_check_integrity(window))
     try:
-        await _wait_closed(window)
+        await closed.wait()
     finally:
         check.cancel()
         await asyncio.gather(check, return_exceptions=True)
@@ -247,10 +294,12 @@ async def _check_integrity(window: Any) -> None:
         show_error(window, "crmdesk - damaged database", str(error))
 
 
-async def _wait_closed(window: Any) -> None:
+def _closed_signal(window: Any) -> asyncio.Event:
+    """An event set once ``window`` is closed (connect it right after creating the window:
+    a person may close it while the app is still starting)."""
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    await closed.wait()
+    return closed
 
 
 async def _closed(box: Any) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
@@ -22,9 +23,7 @@ from typing import Any, TypeVar
 
 from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.services.columns import TABLE_COLUMNS, RowFormatter
-from crmdesk.services.export import write_csv
 from crmdesk.services.formatting import DisplayFormats, stage_colour
-from crmdesk.services.record_detail import build_detail
 from crmdesk.services.table_types import (
     Choice,
     Column,
@@ -78,6 +77,22 @@ class RowSource:
         return self._rowset.ids is not None
 
 
+#: SQLite page cache of the read connections this service opens: row windows touch a few
+#: pages (the GUI thread's connection), counts and orderings more (the reader thread's).
+WINDOW_CACHE_KIB = 4_096
+READER_CACHE_KIB = 8_192
+_sized: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def _session(store: Store, cache_kib: int) -> Session:
+    """The calling thread's read session, its page cache sized once."""
+    session = store.read()
+    if session not in _sized:
+        session.conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+        _sized.add(session)
+    return session
+
+
 class QueryCancelled(Exception):
     """A background query was superseded and stopped."""
 
@@ -103,7 +118,7 @@ class _Reader:
         def work() -> T:
             if ticket.cancelled:
                 raise QueryCancelled
-            session = self._store.read()
+            session = _session(self._store, READER_CACHE_KIB)
             session.conn.set_progress_handler(lambda: int(ticket.cancelled), _PROGRESS_STEPS)
             try:
                 return fn(session)
@@ -175,7 +190,7 @@ class BrowseService:
 
     def reload_settings(self) -> None:
         """Re-read the profile, account and colour lookups (after a sync changed them)."""
-        session = self._store.read()
+        session = _session(self._store, WINDOW_CACHE_KIB)
         lookups = session.lookups
         formats = DisplayFormats.from_settings(lookups.get("profile"), lookups.get("account"))
         colours: dict[str, dict[Any, str]] = {
@@ -253,7 +268,7 @@ class BrowseService:
 
         Cheaper than ``rows`` when only some of the rows will be shown.
         """
-        session = self._store.read()
+        session = _session(self._store, WINDOW_CACHE_KIB)
         try:
             return session.tables.window(source._rowset, offset, limit)
         except sqlite3.Error as error:
@@ -283,7 +298,7 @@ class BrowseService:
 
     def filter_choices(self, entity: Entity) -> FilterChoices:
         """The options of each filter ``entity``'s table offers."""
-        session = self._store.read()
+        session = _session(self._store, WINDOW_CACHE_KIB)
         lookups = session.lookups
         owners = tuple(
             Choice(i, (n or f"#{i}") + ("" if active else " (inactive)"))
@@ -319,7 +334,7 @@ class BrowseService:
 
     def saved_views(self, entity: Entity) -> list[SavedView]:
         """The account's saved searches for ``entity``, then the locally saved views."""
-        session = self._store.read()
+        session = _session(self._store, WINDOW_CACHE_KIB)
         views: list[SavedView] = []
         keys = {c.key for c in TABLE_COLUMNS[entity]}
         for search in session.lookups.saved_searches(entity.collection):
@@ -362,6 +377,8 @@ class BrowseService:
 
     async def detail(self, entity: Entity, record_id: int) -> RecordDetail | None:
         """What the detail pane shows for a record (None if the store has no such row)."""
+        from crmdesk.services.record_detail import build_detail
+
         formats = self._formats
         return await self._reader.run(lambda s: build_detail(s, entity, record_id, formats))
 
@@ -385,6 +402,8 @@ class BrowseService:
         stops the export and leaves no file; a write failure raises ExportError.
         ``progress(rows)`` is called from the reader thread: make it thread-safe.
         """
+        from crmdesk.services.export import write_csv
+
         formatter = self.formatter(spec.entity)
         query = to_store_query(spec)
 

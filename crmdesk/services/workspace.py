@@ -132,8 +132,14 @@ class Workspace:
         client_options: Mapping[str, Any] | None = None,
         sync_options: SyncOptions | None = None,
         interval: float = 300.0,
+        store: Store | None = None,
     ) -> Workspace:
-        """Open a registered account (its key from ``secrets``: session, keyring, env)."""
+        """Open a registered account (its key from ``secrets``: session, keyring, env).
+
+        ``store``: the account's store, already opened by the caller (the window opens it
+        first to paint before the network stack is even imported); the workspace owns it
+        from then on and closes it.
+        """
         options = dict(client_options or {})
         key = await secrets.get(account.id)
         user_id = account.user_id
@@ -162,6 +168,7 @@ class Workspace:
             secrets=secrets,
             account=account,
             key_index=None,
+            store=store,
         )
 
     @classmethod
@@ -219,10 +226,14 @@ class Workspace:
         secrets: SecretStore | None,
         account: Account | None,
         key_index: KeyIndex | None,
+        store: Store | None = None,
     ) -> Workspace:
         directory = paths.account_dir(base_url, user_id)
-        # Opening checks the file (quick_check): off the loop, it can take a while.
-        store = await asyncio.to_thread(Store.open, directory / STORE_FILE)
+        if store is None:
+            # Opening checks the file (quick_check): off the loop, it can take a while.
+            store = await asyncio.to_thread(Store.open, directory / STORE_FILE)
+        elif store.path != directory / STORE_FILE:
+            raise WorkspaceError(f"{store.path} is not the store of {name!r}.")
         client = None
         if key:
             client = PipelineClient(base_url, key, app_key=app_key, **client_options)

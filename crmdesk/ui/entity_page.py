@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,25 +28,21 @@ from PySide6.QtWidgets import (
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
-from crmdesk.services.table_types import Filter, SavedView, Sort, ViewSpec
-from crmdesk.ui.column_chooser import ColumnChooser
+from crmdesk.services.table_types import Filter, Sort, ViewSpec
 from crmdesk.ui.detail_pane import DetailPane
-from crmdesk.ui.filter_bar import FilterBar
+from crmdesk.ui.page_tools import DEFAULT_SORT, PageTools
 from crmdesk.ui.settings import UiSettings
 from crmdesk.ui.table_model import RecordTableModel
 from crmdesk.ui.table_view import RecordTableView
 from crmdesk.ui.tasks import LatestTask
 from crmdesk.ui.views_menu import ViewsButton
 
-SEARCH_DEBOUNCE_MS = 120
+if TYPE_CHECKING:
+    from crmdesk.ui.filter_bar import FilterBar
+
+SEARCH_DEBOUNCE_MS = 60
 DETAIL_DEBOUNCE_MS = 60
 RECOUNT_DEBOUNCE_MS = 400
-
-DEFAULT_SORT = {
-    Entity.DEAL: Sort("updated_at", descending=True),
-    Entity.PERSON: Sort("name"),
-    Entity.COMPANY: Sort("name"),
-}
 
 
 async def _fired(timer: QTimer) -> None:
@@ -68,7 +63,7 @@ async def _fired(timer: QTimer) -> None:
         timer.timeout.disconnect(done)
 
 
-class EntityPage(QWidget):
+class EntityPage(PageTools, QWidget):
     """The page of one entity. ``browse`` is a BrowseService (passed in, never imported)."""
 
     #: A short message for the status bar.
@@ -204,6 +199,8 @@ class EntityPage(QWidget):
     def filters(self) -> FilterBar:
         """The filter strip (built on first use: it reads the filter choices)."""
         if self._filters is None:
+            from crmdesk.ui.filter_bar import FilterBar
+
             bar = FilterBar(self.browse.filter_choices(self.entity), self)
             bar.set_filter(self.spec.filter)
             bar.setVisible(self.filter_toggle.isChecked())
@@ -268,20 +265,18 @@ class EntityPage(QWidget):
         self.table.select_row(position)
         return True
 
-    # Search-as-you-type is throttled, not merely debounced: the first keystroke after a
-    # pause searches at once (results follow the first key without waiting), keystrokes
-    # within the next SEARCH_DEBOUNCE_MS are folded into one search when it ends, and a
-    # newer search cancels an older one still running.
+    # Search-as-you-type: the first keystroke after a pause searches at once; keystrokes
+    # that follow within SEARCH_DEBOUNCE_MS of each other are folded into one search after
+    # the last of them; and a newer search cancels an older one still running (SQLite
+    # stops it mid-statement), so a fast typist never waits for stale results.
 
     def _text_edited(self, _text: str) -> None:
-        if self._search_timer.isActive():
-            return
-        self._run_search()
+        if not self._search_timer.isActive():
+            self._run_search()
         self._search_timer.start()
 
     def _search_cooled(self) -> None:
-        if self._run_search():
-            self._search_timer.start()
+        self._run_search()
 
     def _search_now(self) -> None:
         self._search_timer.stop()
@@ -451,94 +446,6 @@ class EntityPage(QWidget):
                 await _fired(timer)
             for task in tasks:
                 await task.wait()
-
-    # -------------------------------------------------------------- views and columns
-
-    def apply_view(self, view: SavedView | None) -> None:
-        """Apply a saved view (None: the default view with no filters)."""
-        self.views.set_current(view)
-        if view is None:
-            self.spec = ViewSpec(self.entity, sort=DEFAULT_SORT[self.entity])
-        else:
-            self.spec = replace(view.spec, columns=())
-            if view.spec.columns:
-                widths = dict(self.table.column_layout())
-                self.table.apply_column_layout([(k, widths.get(k)) for k in view.spec.columns])
-            if view.unmapped:
-                self.message.emit(
-                    f"“{view.name}” applied in part: {', '.join(view.unmapped)} "
-                    "cannot be filtered here, so more rows may show."
-                )
-        self._sync_controls()
-        self.requery()
-
-    def save_view(self, name: str) -> None:
-        """Save the current filters, sort and columns as a local view."""
-        columns = tuple(k for k, _ in self.table.column_layout())
-        try:
-            view = self.browse.save_view(name, replace(self.spec, columns=columns))
-        except CrmError as error:
-            self._show_error(error)
-            return
-        self.views.set_current(view)
-        self.message.emit(f"Saved view “{view.name}”.")
-
-    def delete_view(self, view: SavedView) -> None:
-        """Delete a local view (the rows shown stay as they are)."""
-        try:
-            self.browse.delete_view(view.id)
-        except CrmError as error:
-            self._show_error(error)
-            return
-        self.views.set_current(None)
-        self.message.emit(f"Deleted view “{view.name}”.")
-
-    def choose_columns(self) -> None:
-        """Open the column chooser (non-modal)."""
-        chooser = ColumnChooser(self.model.columns, self.table.column_layout(), self)
-        chooser.accepted.connect(lambda: self.table.apply_column_layout(chooser.chosen_layout()))
-        chooser.finished.connect(chooser.deleteLater)
-        self._chooser = chooser
-        chooser.open()
-
-    def _restore_columns(self) -> None:
-        saved = self.settings.column_layout(self.account_key, self.entity)
-        self.table.apply_column_layout(saved or self.table.default_layout())
-
-    def _save_columns(self) -> None:
-        self.settings.set_column_layout(self.account_key, self.entity, self.table.column_layout())
-
-    def save_state(self) -> None:
-        """Write column layout now (before quitting)."""
-        self._layout_timer.stop()
-        self._save_columns()
-
-    # -------------------------------------------------------------- export
-
-    def ask_export(self) -> None:
-        """Ask where to save the CSV (non-modal), then export."""
-        name = f"{self.entity.collection}-{time.strftime('%Y-%m-%d')}.csv"
-        dialog = QFileDialog(self, "Export as CSV", str(Path.home() / name), "CSV files (*.csv)")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
-        self._export_dialog = dialog
-        dialog.open()
-
-    def export_to(self, path: Path) -> asyncio.Task:
-        """Export the rows shown, in the visible columns' order, to ``path``."""
-        return self._side_task.start(self._export(path))
-
-    async def _export(self, path: Path) -> None:
-        keys = [k for k, _ in self.table.column_layout()]
-        loop = asyncio.get_running_loop()
-
-        def progress(rows: int) -> None:
-            loop.call_soon_threadsafe(self.message.emit, f"Exporting… {rows:,} rows")
-
-        self.message.emit("Exporting…")
-        result = await self.browse.export_csv(self.spec, keys, path, progress)
-        self.message.emit(f"Exported {result.rows:,} rows to {result.path}")
 
     # -------------------------------------------------------------- errors
 

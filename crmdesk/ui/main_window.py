@@ -7,7 +7,7 @@ Features live in their own modules (``entity_page``, ``detail_pane``, ``global_s
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,7 +28,9 @@ from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.domain.errors import CrmError
 from crmdesk.domain.sync_status import SyncStatus
 from crmdesk.ui.entity_page import EntityPage
-from crmdesk.ui.global_search import GlobalSearch
+
+if TYPE_CHECKING:
+    from crmdesk.ui.global_search import GlobalSearch
 from crmdesk.ui.icons import app_icon
 from crmdesk.ui.settings import UiSettings
 from crmdesk.ui.status_bar import StatusBar
@@ -231,6 +233,8 @@ class MainWindow(QMainWindow):
     def search_box(self) -> GlobalSearch:
         """The global search box (built on first use)."""
         if self._search_box is None:
+            from crmdesk.ui.global_search import GlobalSearch
+
             self._search_box = GlobalSearch(self.browse, self)
             self._search_box.chosen.connect(self.open_record)
         return self._search_box
@@ -260,6 +264,26 @@ class MainWindow(QMainWindow):
         if self._sync_now is None or self._sync_task.running:
             return
         self._sync_task.start(self._sync_now())
+
+    def attach_sync(self, workspace, bridge: EventBridge) -> None:
+        """Connect a sync service that came up after the window (F5, keys, events)."""
+        unsubscribe = [
+            workspace.bus.subscribe_status(bridge.publish_status),
+            workspace.bus.subscribe_changes(bridge.publish_changes),
+        ]
+        self.closed.connect(lambda: [stop() for stop in unsubscribe])
+
+        async def sync_now() -> None:
+            await workspace.sync.sync_now()
+
+        async def set_key(key: str, remember: bool) -> None:
+            await workspace.set_key(key, remember=remember)
+
+        self._sync_now = sync_now
+        self._set_key = set_key
+        self.sync_action.setEnabled(True)
+        self.key_action.setEnabled(True)
+        bridge.publish_status(workspace.bus.status)
 
     def ask_key(self) -> None:
         """Ask for a new API key (after the server refused the old one)."""

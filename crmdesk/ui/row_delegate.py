@@ -5,6 +5,10 @@ colours, check state), each a C++->Python ``data()`` call. This one overrides
 ``initStyleOption`` and reads the model's formatted row directly: one crossing per cell,
 no focus rectangle on the current cell (rows are selected whole), and icon-only columns
 (status colour chips) centred.
+
+PySide6 flag arithmetic runs through Python's ``enum`` machinery (about a microsecond per
+operation), so the feature sets are precomputed and the focus flag is only touched on the
+current row.
 """
 
 from __future__ import annotations
@@ -14,8 +18,14 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from crmdesk.ui.table_model import RecordTableModel
 
-_HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
-_HAS_DECORATION = QStyleOptionViewItem.ViewItemFeature.HasDecoration
+_F = QStyleOptionViewItem.ViewItemFeature
+# [has icon][alternate row] for cells with text, and the same for icon-only cells
+_WITH_TEXT = (
+    (_F.HasDisplay, _F.HasDisplay | _F.Alternate),
+    (_F.HasDisplay | _F.HasDecoration, _F.HasDisplay | _F.HasDecoration | _F.Alternate),
+)
+_ICON_ONLY = (_F.HasDecoration, _F.HasDecoration | _F.Alternate)
+_PLAIN = (_F.None_, _F.Alternate)
 _NO_FOCUS = ~QStyle.StateFlag.State_HasFocus
 _CENTRE = Qt.AlignmentFlag.AlignCenter
 
@@ -28,24 +38,32 @@ class RowDelegate(QStyledItemDelegate):
         self._model = model
         self._align = [Qt.AlignmentFlag(value) for value in model.alignments()]
         self._icon_only = [c.icon_only for c in model.columns]
+        self.current_row = -1  # the view keeps it up to date (the focus frame is drawn there)
+        self.alternate = True  # the view's alternatingRowColors
 
     def initStyleOption(self, option, index) -> None:
         option.index = index
-        option.state = option.state & _NO_FOCUS
         option.styleObject = None  # no per-item animations (as Qt's own delegate)
-        found = self._model.row_at(index.row())
+        row = index.row()
+        if row == self.current_row:
+            option.state = option.state & _NO_FOCUS
+        found = self._model.row_at(row)
+        odd = 1 if self.alternate and row & 1 else 0
         if found is None:
+            option.features = _PLAIN[odd]
             return
         column = index.column()
         icon = self._model.icon_at(found, column)
         if icon is not None:
-            option.features = option.features | _HAS_DECORATION
             option.icon = icon
         if self._icon_only[column]:
+            option.features = _ICON_ONLY[odd] if icon is not None else _PLAIN[odd]
             option.decorationAlignment = _CENTRE
             return
         text = found.text[column]
         if text:
-            option.features = option.features | _HAS_DISPLAY
+            option.features = _WITH_TEXT[icon is not None][odd]
             option.text = text
             option.displayAlignment = self._align[column]
+        else:
+            option.features = _ICON_ONLY[odd] if icon is not None else _PLAIN[odd]

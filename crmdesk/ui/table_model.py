@@ -31,10 +31,10 @@ from crmdesk.ui.icons import SYNC_MARKERS, dot_icon, sync_icon
 
 log = logging.getLogger(__name__)
 
-BLOCK_SHIFT = 6
-BLOCK = 1 << BLOCK_SHIFT  # 64 rows per block: about two screens
+BLOCK_SHIFT = 5
+BLOCK = 1 << BLOCK_SHIFT  # 32 rows per block: about one screen
 BLOCK_MASK = BLOCK - 1
-MAX_BLOCKS = 96  # ~6,000 rows cached: many screens of scroll-back, bounded memory
+MAX_BLOCKS = 192  # ~6,000 rows cached: many screens of scroll-back, bounded memory
 
 # Roles as plain ints: PySide6 passes ints, and an int compare is far cheaper than enum
 # arithmetic on every call.

@@ -89,13 +89,18 @@ class RecordTableView(QTableView):
         super().setModel(model)
         if isinstance(model, RecordTableModel):
             self._delegate = RowDelegate(model, self)
+            self._delegate.alternate = self.alternatingRowColors()
             self.setItemDelegate(self._delegate)
+            self.selectionModel().currentRowChanged.connect(self._current_row_changed)
         # See the module docstring: the header must not share the view's selection.
         self._header_selection = QItemSelectionModel(model, self)
         self.horizontalHeader().setSelectionModel(self._header_selection)
         sync = model.column_of("sync") if isinstance(model, RecordTableModel) else -1
         if sync >= 0:
             self.horizontalHeader().setSectionResizeMode(sync, QHeaderView.ResizeMode.Fixed)
+
+    def _current_row_changed(self, current, _previous) -> None:
+        self._delegate.current_row = current.row() if current.isValid() else -1
 
     # -------------------------------------------------------------- sorting
 

@@ -116,3 +116,70 @@ def test_first_sync_search_detail_and_a_server_edit(qapp, qloop, sandbox, tmp_pa
 
 def first_id_found(seen: dict) -> bool:
     return len(seen["found"]) >= 1
+
+
+def test_a_second_run_paints_from_the_local_store_then_syncs(
+    qapp, qloop, sandbox, tmp_path: Path
+):
+    qapp.setQuitOnLastWindowClosed(False)
+    paths = default_paths(tmp_path / "profile").ensure()
+    registry = AccountRegistry(paths.accounts_file)
+    account = registry.add("Sandbox", sandbox.base_url)
+    secrets = SecretStore(environ={})
+
+    async def one_run(edit: bool) -> dict:
+        opened: asyncio.Future = asyncio.get_running_loop().create_future()
+        run = asyncio.ensure_future(
+            run_account(
+                paths,
+                registry,
+                secrets,
+                registry.get("Sandbox"),
+                client_options={"rate_limit": None},
+                on_window=opened.set_result,
+            )
+        )
+        window = await asyncio.wait_for(opened, 30)
+        seen = {"at_open": window.page.model.rowCount()}
+        await window.page.settled()
+        seen["first_paint"] = window.page.model.rowCount()
+        seen["sync_enabled_at_paint"] = window.sync_action.isEnabled()
+        await _synced(window)
+        await window.page.settled()
+        seen["synced"] = window.page.model.rowCount()
+        seen["sync_enabled"] = window.sync_action.isEnabled()
+        window.close()
+        seen["exit"] = await run
+        return seen
+
+    async def scenario() -> tuple[dict, dict]:
+        await secrets.put(account.id, sandbox.admin_key, remember=False)
+        return await one_run(False), await one_run(False)
+
+    try:
+        first, second = qloop.run(scenario(), timeout=120)
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
+    assert first["synced"] == 12
+    assert second["first_paint"] == 12  # from the local store, before any network
+    assert second["sync_enabled"]
+    assert second["exit"] == 0
+
+
+def test_closing_the_window_while_it_starts_ends_the_run(qapp, qloop, sandbox, tmp_path: Path):
+    qapp.setQuitOnLastWindowClosed(False)
+    paths = default_paths(tmp_path / "profile").ensure()
+    registry = AccountRegistry(paths.accounts_file)
+    account = registry.set_user(registry.add("Sandbox", sandbox.base_url), 1, "Dana")
+    secrets = SecretStore(environ={})
+
+    async def scenario() -> int:
+        await secrets.put(account.id, sandbox.admin_key, remember=False)
+        return await run_account(
+            paths, registry, secrets, account, on_window=lambda window: window.close()
+        )
+
+    try:
+        assert qloop.run(scenario(), timeout=30) == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)

@@ -33,3 +33,11 @@ def test_a_subcommand_never_imports_qt():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["2", "False"]
     assert "unknown command" in done.stderr
+
+
+def test_the_window_knows_the_workspace_file_names():
+    from crmdesk.app import gui
+    from crmdesk.services import workspace
+
+    assert gui.STORE_FILE == workspace.STORE_FILE
+    assert gui.VIEWS_FILE == workspace.VIEWS_FILE
