@@ -118,9 +118,7 @@ def first_id_found(seen: dict) -> bool:
     return len(seen["found"]) >= 1
 
 
-def test_a_second_run_paints_from_the_local_store_then_syncs(
-    qapp, qloop, sandbox, tmp_path: Path
-):
+def test_a_second_run_paints_from_the_local_store_then_syncs(qapp, qloop, sandbox, tmp_path: Path):
     qapp.setQuitOnLastWindowClosed(False)
     paths = default_paths(tmp_path / "profile").ensure()
     registry = AccountRegistry(paths.accounts_file)
