@@ -84,7 +84,7 @@ class ChoiceButton(_FilterButton):
             self._list.addItem(item)
         rows = min(len(choices), 12)
         self._list.setMinimumWidth(220)
-        self._list.setFixedHeight(max(1, rows) * (self._list.sizeHintForRow(0) + 2) + 6)
+        self._list.setFixedHeight(max(1, rows) * self._list.sizeHintForRow(0) + 8)
         self._list.itemChanged.connect(self._item_changed)
         self._list.itemClicked.connect(self._item_clicked)
         menu = QMenu(self)

@@ -4,6 +4,8 @@ stylesheet whose colour tokens are computed from that palette."""
 from __future__ import annotations
 
 import re
+from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -122,6 +124,8 @@ def table_palette(palette: QPalette) -> QPalette:
 def stylesheet(palette: QPalette, dark: bool) -> str:
     """The stylesheet with its tokens filled in."""
     values = tokens(palette, dark)
+    # images the sheet refers to (url(@resources/...)) sit next to it in the package
+    values["resources"] = Path(str(resources.files("crmdesk.ui") / "resources")).as_posix()
     return re.sub(
         r"@([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), resource_text("style.qss")
     )
