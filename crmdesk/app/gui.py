@@ -64,7 +64,28 @@ def run_gui(options: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_application(options.theme)
+    _close_on_signals(app)
     return run_on_qasync(_gui_main(app, options))
+
+
+def _close_on_signals(app: Any) -> None:
+    """Ctrl+C in the terminal (or a SIGTERM) closes the windows, which ends the run the
+    normal way: sync stopped, connections and databases closed, the demo sandbox stopped."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def close_all(*_args: Any) -> None:
+        for widget in app.topLevelWidgets():
+            if widget.isVisible():
+                widget.close()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, close_all)
+    # Python handles a signal only when it runs; while Qt idles, this wakes it up.
+    ticker = QTimer(app, interval=250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
 
 
 async def _gui_main(app: Any, options: argparse.Namespace) -> int:
