@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from crmdesk.domain.sync_status import Connection
 from crmdesk.sync import StopReason, SyncEngine, SyncReport
 
 log = logging.getLogger("crmdesk.services")
@@ -135,12 +136,23 @@ class SyncService:
         while await self._wait_until_due():
             request, self._wanted, self._due = self._wanted, _Request(), None
             waiters, self._waiters = self._waiters, []
-            report = await self.engine.sync(
-                pull=request.pull,
-                push=request.push or request.pull,
-                sweep=request.sweep,
-                account=request.account,
-            )
+            try:
+                report = await self.engine.sync(
+                    pull=request.pull,
+                    push=request.push or request.pull,
+                    sweep=request.sweep,
+                    account=request.account,
+                )
+            except Exception as error:  # a bug must not end syncing for the session
+                log.exception("a sync run failed unexpectedly")
+                report = SyncReport(stopped=StopReason.ERROR, error=f"Sync failed: {error}")
+                with contextlib.suppress(Exception):
+                    await self.engine.refresh_status(
+                        connection=Connection.IDLE,
+                        phase="",
+                        progress=None,
+                        last_error=report.error,
+                    )
             self.last_report = report
             for future in waiters:
                 if not future.done():
@@ -175,7 +187,7 @@ class SyncService:
             return
         self._offline_pause = None
         delay = self.interval
-        if report.stopped is StopReason.SERVER:
+        if report.stopped in (StopReason.SERVER, StopReason.ERROR):
             delay = min(delay, 60.0)
         self._request(_Request(pull=True, push=True), delay=delay)
         # Queued changes backing off after a failure go out when their time comes.

@@ -18,6 +18,7 @@ class StopReason(StrEnum):
     SERVER = "server"  # the server kept failing (5xx) or answered nonsense
     LOCAL = "local"  # the local database failed (disk full, locked...)
     STOPPED = "stopped"  # the app is closing
+    ERROR = "error"  # something unexpected (a bug): logged with its traceback
 
 
 class SyncStopped(CrmError):

@@ -214,3 +214,35 @@ def test_the_service_notices_the_server_coming_back(sandbox_factory, aloop, tmp_
             await ws.close()
 
     aloop.run(scenario())
+
+
+def test_an_unexpected_failure_is_reported_and_syncing_goes_on(sandbox, aloop, tmp_path: Path):
+    paths = default_paths(tmp_path / "profile").ensure()
+
+    async def scenario() -> None:
+        ws = await Workspace.open_url(
+            paths, sandbox.base_url, sandbox.admin_key, client_options=CLIENT
+        )
+        real = ws.engine.sync
+        calls: list[int] = []
+
+        async def flaky(**options):  # the first run hits a bug
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("a bug in the engine")
+            return await real(**options)
+
+        ws.engine.sync = flaky  # type: ignore[method-assign]
+        try:
+            ws.sync.start()
+            failed = await status_where(
+                ws.bus, lambda s: "a bug in the engine" in (s.last_error or ""), "the report"
+            )
+            assert failed.connection is Connection.IDLE
+            report = await ws.sync.sync_now()
+            assert report.complete
+            assert ws.bus.status.last_error is None
+        finally:
+            await ws.close()
+
+    aloop.run(scenario())
