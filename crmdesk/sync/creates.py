@@ -22,9 +22,9 @@ from crmdesk.domain.fields import JSON, FieldSet, same_value
 from crmdesk.domain.patch import read_field
 from crmdesk.store.ledger import fingerprint
 from crmdesk.sync.stamps import stamp_of
-from crmdesk.sync.wire import CREATED_CONDITIONS, Record, Wire
+from crmdesk.sync.wire import Record, Wire
 
-#: Text conditions that narrow the search, per entity: (condition key, field of the create).
+#: Documented text conditions that narrow the search: (condition key, field of the create).
 _NARROWING: dict[Entity, tuple[tuple[str, str], ...]] = {
     Entity.DEAL: (("deal_name", "name"),),
     Entity.PERSON: (
@@ -33,11 +33,6 @@ _NARROWING: dict[Entity, tuple[tuple[str, str], ...]] = {
         ("person_first_name", "first_name"),
     ),
     Entity.COMPANY: (("company_name", "name"),),
-    Entity.NOTE: (
-        ("note_deal", "deal_id"),
-        ("note_person", "person_id"),
-        ("note_company", "company_id"),
-    ),
 }
 
 
@@ -52,14 +47,19 @@ class CreateProbe:
 
 
 def search_conditions(probe: CreateProbe, zone: tzinfo, margin_start: datetime) -> dict[str, Any]:
-    """``conditions`` for the candidates of ``probe`` (created since ``margin_start``)."""
-    conditions: dict[str, Any] = {
-        CREATED_CONDITIONS[probe.entity]: {"from_date": format_from_date(margin_start, zone)}
-    }
-    for key, name in _NARROWING.get(probe.entity, ()):
+    """``conditions`` for the candidates of ``probe``: changed since ``margin_start``.
+
+    ``*_modified`` is the condition every synced collection documents (a record created
+    then has been modified since then too); ``*_created`` is documented for deals, people
+    and companies only. The creation time is checked on the candidates themselves."""
+    key = probe.entity.modified_condition
+    if key is None:
+        raise ValueError(f"{probe.entity.plural_label} cannot be searched by time")
+    conditions: dict[str, Any] = {key: {"from_date": format_from_date(margin_start, zone)}}
+    for condition, name in _NARROWING.get(probe.entity, ()):
         value = probe.patch.get(name)
         if value not in (None, "") and not isinstance(value, bool):
-            conditions[key] = [value] if key.startswith("note_") else value
+            conditions[condition] = value
             break
     return conditions
 

@@ -32,16 +32,6 @@ SYNCED: tuple[Entity, ...] = (
     Entity.DOCUMENT,
 )
 
-#: ``conditions[...]`` key of "created within" for the lost-create lookup.
-CREATED_CONDITIONS: dict[Entity, str] = {
-    Entity.DEAL: "deal_created",
-    Entity.PERSON: "person_created",
-    Entity.COMPANY: "company_created",
-    Entity.NOTE: "activity_created",
-    Entity.CALENDAR_ENTRY: "calendar_entry_created",
-    Entity.DOCUMENT: "document_created",
-}
-
 
 def raw_record(raw: Any) -> Record:
     """A record object from a list or reply, checked to have an integer id."""

@@ -266,6 +266,21 @@ def test_create_whose_reply_is_lost_is_not_duplicated(sandbox, aloop, tmp_path: 
             assert len(people) == 1
             assert r.record(Entity.PERSON, people[0]["id"]).sync is RecordSync.SYNCED
 
+            # A note and a comment: found by their parent and text.
+            deal_id = r.ids(Entity.DEAL)[0]
+            note_id = r.ids(Entity.NOTE)[0]
+            await r.edits.create(Entity.NOTE, {"content": "lost note", "deal_id": deal_id})
+            await r.edits.create(Entity.COMMENT, {"comment": "lost comment"}, parent_id=note_id)
+            sandbox.set_faults(drop_after_commit_rate=1.0, methods=["POST"])
+            report = await r.engine.sync()
+            sandbox.set_faults()
+            assert (report.adopted, report.pushed) == (2, 2)
+            async with client_for(sandbox) as client:
+                notes = await client.deals.notes(deal_id).all()
+                comments = await client.comments.list(note_id).all()
+            assert [n.content for n in notes].count("lost note") == 1
+            assert [c.comment for c in comments].count("lost comment") == 1
+
             # Dropped before the server handled it: the lookup finds nothing; sent again.
             await r.edits.create(Entity.COMPANY, {"name": "Never arrived Inc"})
             sandbox.set_faults(drop_rate=1.0, methods=["POST"])
