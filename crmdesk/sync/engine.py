@@ -92,7 +92,14 @@ class SyncEngine:
             return
         wire = Wire(client)
         self._wire = wire
-        self._puller = Puller(self.store, wire, client, self.options, self._publish_changes)
+        self._puller = Puller(
+            self.store,
+            wire,
+            client,
+            self.options,
+            self._publish_changes,
+            lambda: self._stopping,
+        )
         self._pusher = Pusher(
             self.store,
             wire,

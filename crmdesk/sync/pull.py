@@ -36,7 +36,7 @@ from crmdesk.domain.entities import Entity
 from crmdesk.domain.records import AccountInfo, SavedSearch
 from crmdesk.store import Session, Store
 from crmdesk.sync.options import SyncOptions
-from crmdesk.sync.report import SyncReport
+from crmdesk.sync.report import StopReason, SyncReport, SyncStopped
 from crmdesk.sync.stamps import from_text, latest, to_text
 from crmdesk.sync.wire import SYNCED, Record, Wire
 
@@ -151,12 +151,14 @@ class Puller:
         client: PipelineClient,
         options: SyncOptions,
         changes: Changes,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
         self.wire = wire
         self.client = client
         self.options = options
         self._changes = changes
+        self._stopping = stopping
 
     async def zone(self) -> tzinfo:
         """The user's time zone (the server reads date conditions in it), from the stored
@@ -253,6 +255,8 @@ class Puller:
                 self._changes(ChangeSet({}, ChangeCause.PULL, reset=frozenset({entity})))
             if not page.entries:
                 break
+            if self._stopping():  # the app closes: the next run resumes after this page
+                raise SyncStopped(StopReason.STOPPED, "Sync stopped.")
         # An empty collection starts from long ago: the first records to appear are few,
         # and a wrong local clock cannot make them invisible.
         cursor = state.get("cursor") or _EPOCH

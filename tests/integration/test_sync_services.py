@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from crmdesk.services.paths import default_paths
 from crmdesk.services.secrets import SecretStore
 from crmdesk.services.workspace import Workspace, WorkspaceError
 from crmdesk.store import UnknownRecordError
+from crmdesk.sync import StopReason
 from tests.integration.sync_support import OPTIONS, server_record
 
 CLIENT = {"rate_limit": None, "retry": RetryPolicy(attempts=2, base=0.01, cap=0.02)}
@@ -242,6 +244,43 @@ def test_an_unexpected_failure_is_reported_and_syncing_goes_on(sandbox, aloop, t
             report = await ws.sync.sync_now()
             assert report.complete
             assert ws.bus.status.last_error is None
+        finally:
+            await ws.close()
+
+    aloop.run(scenario())
+
+
+def test_closing_during_a_first_sync_stops_at_a_page_and_resumes(
+    sandbox_factory, aloop, tmp_path: Path
+):
+    sandbox = sandbox_factory(deals=3000, people=5, companies=5, notes=5)
+    sandbox.set_faults(latency_ms=20, methods=["GET"], path_prefix="/deals")
+    paths = default_paths(tmp_path / "profile").ensure()
+    options = replace(OPTIONS, status_every=0.0, page_concurrency=1)
+
+    async def scenario() -> None:
+        ws = await Workspace.open_url(
+            paths, sandbox.base_url, sandbox.admin_key, client_options=CLIENT, sync_options=options
+        )
+        try:
+            ws.sync.start()
+            await status_where(ws.bus, lambda s: "deals (400 of" in s.phase, "some deals")
+        finally:
+            await ws.close()
+        report = ws.sync.last_report
+        assert report is not None
+        assert report.stopped is StopReason.STOPPED
+        stored = report.pulled["deals"]
+        assert 400 <= stored < 3000
+        sandbox.set_faults()
+        ws = await Workspace.open_url(
+            paths, sandbox.base_url, sandbox.admin_key, client_options=CLIENT, sync_options=options
+        )
+        try:
+            report = await ws.engine.sync()
+            assert report.complete, report.error
+            assert report.pulled["deals"] == 3000 - stored, "resumed after the last page"
+            assert ws.store.read().records.count(Entity.DEAL) == 3000
         finally:
             await ws.close()
 
