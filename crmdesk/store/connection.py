@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 from crmdesk.store.errors import (
     StoreCorruptError,
@@ -13,6 +15,36 @@ from crmdesk.store.errors import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+SCHEMA_RETRIES = 8  # waits 1, 2, 4 ... 64 ms: at most ~0.13 s in all
+
+
+class ReaderConnection(sqlite3.Connection):
+    """A read connection that survives the writer changing the schema under it.
+
+    While the writer rebuilds indexes or recreates triggers (the end of a bulk load, a
+    migration), preparing a query on a full-text table in another connection can fail with
+    "vtable constructor failed": FTS5 reads its config while the schema cookie moves, and
+    the SQLITE_SCHEMA retry SQLite does for ordinary statements does not cover it. The
+    statement is sound; preparing it again once the writer's transaction has committed
+    succeeds.
+    """
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        for attempt in range(SCHEMA_RETRIES):
+            try:
+                return super().execute(sql, parameters)
+            except sqlite3.OperationalError as error:
+                if attempt + 1 == SCHEMA_RETRIES or not _schema_race(error):
+                    raise
+                time.sleep(0.001 * 2**attempt)  # let the writer's schema change commit
+        raise AssertionError("unreachable")
+
+
+def _schema_race(error: sqlite3.OperationalError) -> bool:
+    text = str(error)
+    return text.startswith("vtable constructor failed") or "schema has changed" in text
+
+
 MIN_SQLITE = (3, 35, 0)  # row values, UPSERT ... DO UPDATE WHERE, RETURNING
 
 
@@ -48,7 +80,11 @@ def connect(path: Path, *, writer: bool, synchronous: str = "FULL") -> sqlite3.C
         else:
             uri = f"file:{path.as_posix()}?mode=rw"
             conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+                uri,
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                factory=ReaderConnection,
             )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if writer:

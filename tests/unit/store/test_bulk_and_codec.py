@@ -378,3 +378,29 @@ def test_search_windows_agree_with_the_full_listing(store: Store) -> None:
     assert both.count == sum(
         1 for r in page if r["name"].startswith("Al") and float(r["value"]) >= 50
     )
+
+
+def test_searches_survive_the_writer_rebuilding_indexes_under_them(store: Store) -> None:
+    """The end of a first sync rebuilds the search index and its triggers while the
+    window may be searching; a reader must never see "vtable constructor failed"."""
+    import threading
+
+    store.write_sync(
+        lambda s: s.records.upsert_server(D, [deal(i, f"Gamma {i}") for i in range(1, 300)])
+    )
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            store.write_sync(lambda s: s.records.begin_bulk(D), durable=False)
+            store.end_bulk_sync(D)
+
+    writer = threading.Thread(target=churn)
+    writer.start()
+    try:
+        reader = store.read()
+        found = [len(reader.search.ids(D, "gam", limit=5)) for _ in range(3000)]
+    finally:
+        stop.set()
+        writer.join()
+    assert found == [5] * 3000
