@@ -7,8 +7,6 @@ live in the keyring (``crmdesk.services.secrets``) under the account's stable ``
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from crmdesk.domain.errors import CrmError
+from crmdesk.services.atomic_file import atomic_write
 
 DEFAULT_BASE_URL = "https://api.pipelinecrm.com/api/v3"
 _FORMAT_VERSION = 1
@@ -88,22 +87,13 @@ class AccountRegistry:
             ) from None
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload: dict[str, Any] = {
             "version": _FORMAT_VERSION,
             "last_used": self._last_used,
             "accounts": [asdict(a) for a in self._accounts.values()],
         }
-        fd, tmp = tempfile.mkstemp(prefix=".accounts-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(self.path, private=True) as handle:
+            json.dump(payload, handle, indent=2)
 
     def list(self) -> list[Account]:
         """Every account, sorted by name."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from crmdesk.domain.errors import CrmError
+from crmdesk.services.atomic_file import atomic_write
 from crmdesk.services.columns import SYNC_COLUMN, RowFormatter
 from crmdesk.store import Session, TableQuery
 
@@ -39,13 +38,9 @@ def write_csv(
     if unknown:
         raise ExportError(f"Unknown column(s) for export: {', '.join(unknown)}")
     path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror or exc}") from None
     count = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        with atomic_write(path, encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([titles[k] for k in keys])
             for raw in session.tables.export(query):
@@ -53,13 +48,6 @@ def write_csv(
                 count += 1
                 if progress is not None and count % _PROGRESS_EVERY == 0:
                     progress(count)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ExportError(f"The export to {path} failed: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return count

@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from crmdesk.services.atomic_file import atomic_write
 
 _VERSION = 1
 
@@ -54,14 +54,5 @@ class KeyIndex:
         """Record that the key belongs to ``user_id`` on ``base_url`` (atomic write)."""
         data = self._load()
         data["users"][self._digest(data["salt"], base_url, api_key)] = int(user_id)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".keys-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(self.path, private=True) as handle:
+            json.dump(data, handle)

@@ -7,8 +7,6 @@ not stored here: they come from the store and are read-only in crmdesk.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from dataclasses import fields
 from datetime import date, datetime
@@ -18,6 +16,7 @@ from typing import Any
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
 from crmdesk.domain.sync_status import RecordSync
+from crmdesk.services.atomic_file import atomic_write
 from crmdesk.services.table_types import Filter, SavedView, Sort, ViewOrigin, ViewSpec
 
 _VERSION = 1
@@ -140,17 +139,8 @@ class ViewLibrary:
             ],
         }
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".views-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(payload, handle, indent=2)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_write(self.path) as handle:
+                json.dump(payload, handle, indent=2)
         except OSError as exc:
             raise ViewLibraryError(f"The view could not be saved to {self.path}: {exc}") from None
 
