@@ -12,15 +12,22 @@ from typing import TextIO
 
 @contextlib.contextmanager
 def atomic_write(
-    path: Path, *, encoding: str = "utf-8", newline: str | None = None, private: bool = False
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+    make_parents: bool = True,
+    private: bool = False,
 ) -> Iterator[TextIO]:
     """Write text to ``path`` through a temporary file in the same folder.
 
     The file is flushed to disk and renamed over ``path`` when the block ends; if the block
     raises (or the process dies), ``path`` keeps its old content and the temporary file is
-    removed. ``private`` creates missing folders owner-only. OSError propagates.
+    removed. Missing folders are created (owner-only with ``private``) unless
+    ``make_parents`` is False. OSError propagates.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:

@@ -38,9 +38,11 @@ def write_csv(
     if unknown:
         raise ExportError(f"Unknown column(s) for export: {', '.join(unknown)}")
     path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError(f"Cannot write to {path.parent}: no such folder")
     count = 0
     try:
-        with atomic_write(path, encoding="utf-8-sig", newline="") as handle:
+        with atomic_write(path, encoding="utf-8-sig", newline="", make_parents=False) as handle:
             writer = csv.writer(handle)
             writer.writerow([titles[k] for k in keys])
             for raw in session.tables.export(query):

@@ -20,9 +20,14 @@ def test_the_new_content_replaces_the_old_only_at_the_end(tmp_path):
 def test_a_failed_write_keeps_the_old_content_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "accounts.json"
     path.write_text("old")
-    with pytest.raises(RuntimeError), atomic_write(path) as handle:
-        handle.write("half")
-        raise RuntimeError("disk went away")
+
+    def write_half() -> None:
+        with atomic_write(path) as handle:
+            handle.write("half")
+            raise RuntimeError("disk went away")
+
+    with pytest.raises(RuntimeError, match="disk went away"):
+        write_half()
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["accounts.json"]
 
