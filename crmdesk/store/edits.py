@@ -27,6 +27,7 @@ from crmdesk.domain.outbox import OpKind, OpState
 from crmdesk.domain.patch import changed_only, coalesce, read_field, read_fields
 from crmdesk.store.errors import StoreError, UnknownOperationError
 from crmdesk.store.ledger import CreateState, fingerprint
+from crmdesk.store.records import is_older
 
 if TYPE_CHECKING:
     from crmdesk.store.session import Session
@@ -180,6 +181,28 @@ class Edits:
         )
         self._s.records.refresh(entity, rid)
         return op_id
+
+    def keep_server_copy(
+        self, entity: Entity, rid: int, server: Mapping[str, Any], *, merge: bool = False
+    ) -> None:
+        """Keep a server copy of ``rid`` that arrived while its delete waits (a pull, or the
+        reply to an update sent before the delete) in the delete's snapshot: the row has
+        left the tables, and discarding the delete must bring back the server's current
+        record, not the one the user deleted. ``merge`` lays it over the kept copy."""
+        rows = self._conn.execute(
+            "SELECT op_id, snapshot FROM outbox WHERE entity = ? AND record_id = ? "
+            "AND kind = 'delete' AND snapshot IS NOT NULL",
+            (entity.value, rid),
+        ).fetchall()
+        for op_id, text in rows:
+            snapshot = json.loads(text)
+            kept = snapshot.get("server")
+            if is_older(server, kept):
+                continue
+            snapshot["server"] = {**(kept or {}), **server} if merge else dict(server)
+            self._conn.execute(
+                "UPDATE outbox SET snapshot = ? WHERE op_id = ?", (json.dumps(snapshot), op_id)
+            )
 
     # -------------------------------------------------------------- discard and undo
 

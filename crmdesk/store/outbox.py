@@ -392,6 +392,8 @@ class Outbox:
         self._rebase_later(entity, rid, entry.seq, entry.base_updated_at, server.get("updated_at"))
         if current is not None:
             records.set_server(entity, rid, server)
+        elif reply is not None:
+            self._s.edits.keep_server_copy(entity, rid, reply, merge=True)
         return ChangeSet.of(entity, [rid], ChangeCause.PUSH)
 
     def _rebase_later(self, entity: Entity, rid: int, seq: int, old: str | None, new: Any) -> None:

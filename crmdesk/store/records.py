@@ -19,7 +19,7 @@ from crmdesk.domain.outbox import OpKind, OpState
 from crmdesk.domain.patch import apply_patch
 from crmdesk.domain.sync_status import RecordSync
 from crmdesk.store import bulk
-from crmdesk.store.columns import TABLES, EntityTable
+from crmdesk.store.columns import TABLES, EntityTable, epoch
 from crmdesk.store.errors import UnknownRecordError
 
 if TYPE_CHECKING:
@@ -45,6 +45,14 @@ class DeletionResult:
 
     removed: frozenset[int]  # rows deleted locally too
     kept: frozenset[int]  # rows with local changes, now marked deleted-on-server
+
+
+def is_older(copy: Mapping[str, Any], than: Mapping[str, Any] | None) -> bool:
+    """True if server copy ``copy`` is older than ``than`` (by ``updated_at``)."""
+    if not than:
+        return False
+    new_at, old_at = epoch(copy.get("updated_at")), epoch(than.get("updated_at"))
+    return new_at is not None and old_at is not None and new_at < old_at
 
 
 def table_of(entity: Entity) -> EntityTable:
@@ -287,24 +295,17 @@ class Records:
         writer.write(self._conn, rows, only_newer=True)
         for record in records:
             rid = int(record["id"])
-            if rid in special and rid not in deleting:
+            if rid in deleting:
+                self._s.edits.keep_server_copy(entity, rid, record)
+            elif rid in special:
                 self._store_server_copy(entity, rid, record)
         return [int(r["id"]) for r in records]
 
     def _store_server_copy(self, entity: Entity, rid: int, record: Mapping[str, Any]) -> None:
         table = TABLES[entity].table
         current = self._conn.execute(f"SELECT server FROM {table} WHERE id = ?", (rid,)).fetchone()
-        if current is not None and current[0] is not None:
-            old = self._s.codec.decode(current[0])
-            old_ts = (
-                TABLES[entity].extract(old) if "updated_at" in TABLES[entity].column_names else ()
-            )
-            new_ts = TABLES[entity].extract(record) if old_ts else ()
-            names = TABLES[entity].column_names
-            if old_ts:
-                at = names.index("updated_at")
-                if old_ts[at] is not None and new_ts[at] is not None and new_ts[at] < old_ts[at]:
-                    return
+        if current is not None and is_older(record, self._s.codec.decode(current[0])):
+            return
         blob = self._s.codec.encode(entity.value, record)
         if current is None:
             self._conn.execute(

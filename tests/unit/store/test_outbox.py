@@ -354,3 +354,34 @@ def test_unknown_op_ids_are_reported(store: Store) -> None:
     with pytest.raises(UnknownOperationError):
         store.write_sync(lambda s: s.outbox.confirm("nope", None))
     seed(store, company(1, "Acme"))
+
+
+def test_a_newer_server_copy_pulled_while_a_delete_waits_is_what_discarding_brings_back(
+    store: Store,
+) -> None:
+    seed(store, deal(1))
+    op = store.write_sync(lambda s: s.edits.delete(D, 1))
+    seed(store, later(deal(1), "2026/06/01 10:00:00 -0000", name="Theirs"))
+    seed(store, later(deal(1), "2026/05/01 10:00:00 -0000", name="Older"))  # never wins
+    store.write_sync(lambda s: s.edits.discard(op))
+    record = store.read().records.get(D, 1)
+    assert record is not None
+    assert record.data["name"] == "Theirs"
+    assert record.server["updated_at"] == "2026/06/01 10:00:00 -0000"  # type: ignore[index]
+
+
+def test_the_reply_to_an_update_sent_before_a_delete_is_kept_for_undo(store: Store) -> None:
+    seed(store, deal(1))
+    update = store.write_sync(lambda s: s.edits.update(D, 1, {"name": "Mine"}))
+    store.write_sync(lambda s: s.outbox.mark_sending(update))
+    delete = store.write_sync(lambda s: s.edits.delete(D, 1))  # while the PUT is in flight
+    reply = later(deal(1), "2026/06/01 10:00:00 -0000", name="Mine")
+    store.write_sync(lambda s: s.outbox.confirm(update, reply))
+    store.write_sync(lambda s: s.edits.discard(delete))
+    record = store.read().records.get(D, 1)
+    assert record is not None
+    assert record.server["name"] == "Mine"  # type: ignore[index]
+    assert record.data["name"] == "Mine"
+    assert record.sync is RecordSync.SYNCED
+    # editing the name back is a change again, so it reaches the server
+    assert store.write_sync(lambda s: s.edits.update(D, 1, {"name": "Deal 1"})) is not None
