@@ -7,9 +7,10 @@ Rules:
   its queue, keeping the earliest base values; a field edited back to its base drops out,
   and an update left empty disappears. Editing a change the server refused (needs
   attention) folds into it and queues it again.
-* Deleting a record that the server has never seen just drops it; otherwise a delete entry
-  is queued, unsent updates of the record are folded into it, and the row leaves the
-  tables at once (the entry keeps a snapshot so that discarding it brings the row back).
+* Deleting a record that the server has never seen (its create not sent yet, or refused)
+  just drops it; otherwise a delete entry is queued, unsent updates of the record are
+  folded into it, and the row leaves the tables at once (the entry keeps a snapshot so
+  that discarding it brings the row back).
 * Discarding a queued change returns an undo token; every discarded value is also kept in
   the history. Discarding a create also discards what waits on it (a note on that deal).
 """
@@ -151,12 +152,7 @@ class Edits:
         server never saw - the undo token of dropping it."""
         record = self._s.records.require(entity, rid)
         rows = self._rows("entity = ? AND record_id = ?", (entity.value, rid))
-        if (
-            rows
-            and rows[0]["kind"] == "create"
-            and rows[0]["state"] == "pending"
-            and rows[0]["attempts"] == 0
-        ):
+        if rows and _never_created(rows[0]):
             return self.discard(rows[0]["op_id"])
         folded = [r for r in rows if r["kind"] == "update" and r["state"] != "sending"]
         for row in folded:
@@ -337,6 +333,14 @@ class Edits:
         )
         self._s.records.delete_row(entity, rid)
         return self.create(entity, values)
+
+
+def _never_created(row: Mapping[str, Any]) -> bool:
+    """True for a create the server cannot have: never sent, or refused (a refusal is an
+    answer, so unlike a lost reply it leaves no doubt)."""
+    if row["kind"] != "create":
+        return False
+    return row["state"] == "needs_attention" or (row["state"] == "pending" and not row["attempts"])
 
 
 def _table(entity: Entity) -> str:

@@ -385,3 +385,17 @@ def test_the_reply_to_an_update_sent_before_a_delete_is_kept_for_undo(store: Sto
     assert record.sync is RecordSync.SYNCED
     # editing the name back is a change again, so it reaches the server
     assert store.write_sync(lambda s: s.edits.update(D, 1, {"name": "Deal 1"})) is not None
+
+
+def test_deleting_a_record_whose_create_the_server_refused_drops_it(store: Store) -> None:
+    rid = store.write_sync(lambda s: s.edits.create(Entity.COMPANY, {"name": "Refused"}))
+    (create,) = store.read().outbox.entries()
+    store.write_sync(lambda s: s.outbox.mark_sending(create.op_id))
+    store.write_sync(lambda s: s.outbox.park(create.op_id, OpState.NEEDS_ATTENTION, "HTTP 422"))
+    token = store.write_sync(lambda s: s.edits.delete(Entity.COMPANY, rid))
+    assert isinstance(token, int)  # dropped (with undo), not a delete waiting forever
+    assert store.read().outbox.entries() == []
+    assert store.read().outbox.counts().total == 0
+    store.write_sync(lambda s: s.edits.undo(token))
+    (back,) = store.read().outbox.entries()
+    assert (back.op_id, back.state) == (create.op_id, OpState.NEEDS_ATTENTION)
