@@ -28,6 +28,7 @@ from crmdesk.domain.outbox import OpKind, OpState
 from crmdesk.domain.patch import changed_only, coalesce, read_field, read_fields
 from crmdesk.store.errors import StoreError, UnknownOperationError
 from crmdesk.store.ledger import CreateState, fingerprint
+from crmdesk.store.outbox import REF_FIELDS, local_refs, replace_ref
 from crmdesk.store.records import is_older
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class Edits:
         (a comment's note). The entry waits until every local parent exists on the server.
         """
         rid = self._s.new_local_id()
-        patch = {k: v for k, v in values.items() if k != "id"}
+        patch = self._current_ids({k: v for k, v in values.items() if k != "id"})
+        if parent_id is not None:
+            parent_id = self._s.ledger.current_id(parent_id)
         op_id = self._s.outbox.append(
             entity, rid, OpKind.CREATE, patch, {}, None, parent_id=parent_id
         )
@@ -69,8 +72,9 @@ class Edits:
         """Apply ``patch`` to record ``rid`` and queue it; returns the op_id it went into,
         or None when nothing changed."""
         record = self._s.records.require(entity, rid)
+        rid = record.id
         fields = self._s.fieldset(entity)
-        changed = changed_only(record.data, patch, fields)
+        changed = changed_only(record.data, self._current_ids(patch), fields)
         if not changed:
             return None
         tail = self._tail(entity, rid)
@@ -101,6 +105,18 @@ class Edits:
             )
         self._s.records.refresh(entity, rid)
         return op_id
+
+    def _current_ids(self, values: Mapping[str, JSON]) -> dict[str, JSON]:
+        """``values`` with every local id whose create was confirmed replaced by its server
+        id: an edit made on a screen that still shows the local id must not wait for a
+        parent that will never be created again."""
+        ledger = self._s.ledger
+        out = dict(values)
+        for name, value in values.items():
+            if name in REF_FIELDS:
+                for old in local_refs(value):
+                    out[name] = replace_ref(out[name], old, ledger.current_id(old))
+        return out
 
     def _tail(self, entity: Entity, rid: int) -> dict[str, Any] | None:
         row = self._conn.execute(
@@ -151,6 +167,7 @@ class Edits:
         """Delete record ``rid``. Returns the delete entry's op_id, or - for a record the
         server never saw - the undo token of dropping it."""
         record = self._s.records.require(entity, rid)
+        rid = record.id
         rows = self._rows("entity = ? AND record_id = ?", (entity.value, rid))
         if rows and _never_created(rows[0]):
             return self.discard(rows[0]["op_id"])
@@ -316,6 +333,7 @@ class Edits:
         """A record deleted on the server becomes a new local create with its current
         values (and a new local id); its parked changes fold into that create."""
         record = self._s.records.require(entity, rid)
+        rid = record.id
         fields = self._s.fieldset(entity)
         values = {
             spec.name: read_field(record.data, spec.name)

@@ -140,6 +140,14 @@ class Ledger:
         entry = self.get(local_id)
         return None if entry is None else entry.server_id
 
+    def current_id(self, rid: int) -> int:
+        """``rid``, or the server id it became when it is a local id whose create the
+        server confirmed."""
+        if rid >= 0:
+            return rid
+        server = self.server_id(rid)
+        return rid if server is None else server
+
     def entries(self, state: CreateState | None = None) -> list[LedgerEntry]:
         """All entries (or those in ``state``), oldest first."""
         if state is None:

@@ -45,7 +45,8 @@ _COLUMNS = (
     "seq, op_id, entity, record_id, kind, patch, base, base_updated_at, state, attempts, "
     "next_attempt_at, last_error, created_at, parent_id, field_errors, deps, snapshot, sent_at"
 )
-_REF_FIELDS = frozenset(r.field for r in REFERENCES) | {"association_id"}
+#: Fields that may hold a local id (of any entity: local ids are unique across them).
+REF_FIELDS = frozenset(r.field for r in REFERENCES) | {"association_id"}
 
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
@@ -79,7 +80,7 @@ def dependencies(
     and its own record when it is not the create itself."""
     deps: set[int] = set()
     for name, value in patch.items():
-        if name in _REF_FIELDS:
+        if name in REF_FIELDS:
             deps |= local_refs(value)
     if parent_id is not None and parent_id < 0:
         deps.add(parent_id)
@@ -425,11 +426,11 @@ class Outbox:
         ).fetchall()
         for op_id, child, child_id, patch_text, base_text in waiting:
             patch = {
-                k: replace_ref(v, old, new) if k in _REF_FIELDS else v
+                k: replace_ref(v, old, new) if k in REF_FIELDS else v
                 for k, v in json.loads(patch_text).items()
             }
             base = {
-                k: replace_ref(v, old, new) if k in _REF_FIELDS else v
+                k: replace_ref(v, old, new) if k in REF_FIELDS else v
                 for k, v in json.loads(base_text).items()
             }
             self.rewrite(op_id, patch, base)

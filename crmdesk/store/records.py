@@ -220,8 +220,9 @@ class Records:
         return found.get(rid)
 
     def require(self, entity: Entity, rid: int) -> StoredRecord:
-        """The record, or UnknownRecordError."""
-        record = self.get(entity, rid)
+        """The record to change, or UnknownRecordError; a local id whose create the server
+        confirmed names the server's record (a screen may not have heard of it yet)."""
+        record = self.get(entity, self._s.ledger.current_id(rid))
         if record is None:
             raise UnknownRecordError(f"There is no {entity.label.lower()} with id {rid}.")
         return record

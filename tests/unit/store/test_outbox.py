@@ -399,3 +399,37 @@ def test_deleting_a_record_whose_create_the_server_refused_drops_it(store: Store
     store.write_sync(lambda s: s.edits.undo(token))
     (back,) = store.read().outbox.entries()
     assert (back.op_id, back.state) == (create.op_id, OpState.NEEDS_ATTENTION)
+
+
+def test_edits_naming_a_local_id_after_its_create_was_confirmed_reach_the_server_record(
+    store: Store,
+) -> None:
+    # A screen that has not yet heard of the confirmation still holds the local ids.
+    C = Entity.COMPANY
+
+    def make(s):
+        return s.edits.create(C, {"name": "Newco"}), s.edits.create(Entity.NOTE, {"content": "n"})
+
+    company_id, note_id = store.write_sync(make)
+    seed(store, deal(1))
+    company_op, note_op = [e.op_id for e in store.read().outbox.entries()]
+    for op in (company_op, note_op):
+        store.write_sync(lambda s, op=op: s.outbox.mark_sending(op))
+    store.write_sync(lambda s: s.outbox.confirm(company_op, company(77, "Newco")))
+    store.write_sync(lambda s: s.outbox.confirm(note_op, {"id": 88, "content": "n"}))
+
+    assert store.read().records.get(C, company_id) is None  # reads name what is there
+    assert store.write_sync(lambda s: s.records.require(C, company_id).id) == 77
+    store.write_sync(lambda s: s.edits.update(C, company_id, {"name": "Newco Ltd"}))
+    store.write_sync(lambda s: s.edits.update(D, 1, {"company_id": company_id}))
+    store.write_sync(lambda s: s.edits.create(Entity.COMMENT, {"comment": "c"}, parent_id=note_id))
+    renamed, linked, comment = store.read().outbox.entries()
+    assert (renamed.record_id, dict(renamed.patch)) == (77, {"name": "Newco Ltd"})
+    assert (linked.record_id, dict(linked.patch)) == (1, {"company_id": 77})
+    assert comment.parent_id == 88
+    assert [e.op_id for e in store.read().outbox.ready()] == [
+        e.op_id for e in (renamed, linked, comment)
+    ]
+    assert store.read().records.get(D, 1).data["company_id"] == 77  # type: ignore[union-attr]
+    store.write_sync(lambda s: s.edits.delete(C, company_id))
+    assert store.read().records.get(C, 77) is None
