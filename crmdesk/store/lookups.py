@@ -128,7 +128,7 @@ class Lookups:
                     for e in entries
                 ],
             )
-        self._s.forget_fieldsets()
+        self._s.labels_changed()
 
     def custom_field_labels(self, entity: str) -> list[CustomFieldLabel]:
         """Custom fields of ``entity`` in position order, with their dropdown entries."""

@@ -11,7 +11,7 @@ import sqlite3
 import time
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.fields import FieldSet, custom_field_spec
@@ -36,6 +36,7 @@ class Session:
         self.path = path
         self.codec = JsonCodec(conn)
         self._fieldsets: dict[Entity, FieldSet] = {}
+        self._labels_version: Any = None
 
     @cached_property
     def records(self) -> Records:
@@ -102,6 +103,12 @@ class Session:
 
     def fieldset(self, entity: Entity) -> FieldSet:
         """Standard plus custom fields of ``entity`` (from the stored labels)."""
+        # Labels change on the writer's connection; a reader's cache must notice.
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'labels_version'").fetchone()
+        version = None if row is None else row[0]
+        if version != self._labels_version:
+            self._fieldsets.clear()
+            self._labels_version = version
         found = self._fieldsets.get(entity)
         if found is None:
             rows = self.conn.execute(
@@ -116,8 +123,18 @@ class Session:
         return found
 
     def forget_fieldsets(self) -> None:
-        """Drop cached field sets (after the custom field labels changed)."""
+        """Drop this session's cached field sets (after a rollback)."""
         self._fieldsets.clear()
+        self._labels_version = None
+
+    def labels_changed(self) -> None:
+        """Custom field labels were written: every session's next ``fieldset`` reads them
+        again (call inside the write transaction)."""
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('labels_version', 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+        )
+        self.forget_fieldsets()
 
     def new_local_id(self) -> int:
         """A fresh negative id, unique across every entity of this database."""
