@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crmdesk.domain.entities import Entity
 from crmdesk.store import bulk
@@ -169,11 +169,21 @@ class Store:
         which can be pulled again) skips the fsync: the commit still survives a crash of
         the application, though not a power cut.
         """
-        return await asyncio.wrap_future(self._executor.submit(self._run, fn, durable))
+        return await asyncio.wrap_future(self._submit(self._run, fn, durable))
 
     def write_sync(self, fn: Callable[[Session], T], *, durable: bool = True) -> T:
         """``write`` for code without an event loop (command line, tests, benchmarks)."""
-        return self._executor.submit(self._run, fn, durable).result()
+        done: Future[T] = self._submit(self._run, fn, durable)
+        return done.result()
+
+    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn`` on the writer thread; StoreError once the store is closed."""
+        if self._closed:
+            raise StoreError("The store is closed.")
+        try:
+            return self._executor.submit(fn, *args)
+        except RuntimeError:  # closed meanwhile, by another thread
+            raise StoreError("The store is closed.") from None
 
     async def end_bulk(self, entity: Entity) -> None:
         """End a bulk load begun with ``records.begin_bulk``: build the sort indexes and
@@ -218,7 +228,7 @@ class Store:
             except sqlite3.Error as error:
                 raise translate(error, str(self.path)) from error
 
-        return await asyncio.wrap_future(self._executor.submit(run))
+        return await asyncio.wrap_future(self._submit(run))
 
     # -------------------------------------------------------------- reads
 
