@@ -86,6 +86,18 @@ def connect(path: Path, *, writer: bool, synchronous: str = "FULL") -> sqlite3.C
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 factory=ReaderConnection,
             )
+    except sqlite3.Error as error:
+        raise translate(error, name) from error
+    try:
+        _configure(conn, name, writer=writer, synchronous=synchronous)
+    except BaseException:
+        conn.close()  # a file that is not a database fails here: do not leak its handle
+        raise
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, name: str, *, writer: bool, synchronous: str) -> None:
+    try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if writer:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -100,7 +112,6 @@ def connect(path: Path, *, writer: bool, synchronous: str = "FULL") -> sqlite3.C
         conn.execute("PRAGMA foreign_keys = OFF")
     except sqlite3.Error as error:
         raise translate(error, name) from error
-    return conn
 
 
 def quick_check(conn: sqlite3.Connection, path: Path) -> None:

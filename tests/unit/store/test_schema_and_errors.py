@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,11 +95,17 @@ def test_a_corrupt_file_is_reported_at_open(db_path: Path) -> None:
         Store.open(db_path)
 
 
-def test_a_file_that_is_not_a_database_is_reported(db_path: Path) -> None:
+def test_a_file_that_is_not_a_database_is_reported_and_left_closed(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreCorruptError):
-        Store.open(db_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for _ in range(3):
+            with pytest.raises(StoreCorruptError):
+                Store.open(db_path)
+        gc.collect()
+    leaked = [w for w in caught if "unclosed database" in str(w.message)]
+    assert leaked == []
 
 
 def test_full_disk_rejects_the_edit_and_leaves_nothing_partial(db_path: Path) -> None:
