@@ -36,20 +36,20 @@ while True:
 
 def run_and_kill(path: Path, start: int, acks: int) -> list[int]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
-    child = subprocess.Popen(
+    seen = []
+    with subprocess.Popen(
         [sys.executable, "-c", CHILD, str(path), str(start)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
-    )
-    assert child.stdout is not None
-    seen = []
-    for line in child.stdout:
-        seen.append(int(line))
-        if len(seen) >= acks:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
+    ) as child:  # closes the pipe on the way out
+        assert child.stdout is not None
+        for line in child.stdout:
+            seen.append(int(line))
+            if len(seen) >= acks:
+                break
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
     return seen
 
 
