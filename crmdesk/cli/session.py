@@ -72,8 +72,16 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def paths_of(options: argparse.Namespace) -> AppPaths:
-    """The profile directories the options name."""
-    return default_paths(options.data_dir).ensure()
+    """The profile directories the options name (created); CliError when they cannot be."""
+    paths = default_paths(options.data_dir)
+    try:
+        return paths.ensure()
+    except OSError as error:
+        folder = error.filename or paths.data_dir
+        raise CliError(
+            f"The data folder {folder} cannot be used ({error.strerror or error}). "
+            "Choose another with --data-dir DIR."
+        ) from None
 
 
 def registry_of(paths: AppPaths) -> AccountRegistry:
