@@ -8,7 +8,8 @@ from typing import Any
 
 from crmdesk.cli.output import NOT_FOUND, OK, CliError, emit_json, say, table
 from crmdesk.cli.session import add_account_options, open_workspace
-from crmdesk.store import Resolution, UnknownOperationError
+from crmdesk.domain.outbox import Resolution
+from crmdesk.store import UnknownOperationError
 from crmdesk.store.errors import StoreError
 
 

@@ -1,4 +1,5 @@
-"""Queued local changes (the outbox), as the store records them and the UI shows them."""
+"""Queued local changes (the outbox), their counts, and conflicts with the values that lost
+- as the store records them and the UI shows them."""
 
 from __future__ import annotations
 
@@ -54,3 +55,60 @@ class OutboxEntry:
     created_at: datetime | None = None
     parent_id: int | None = None  # e.g. the deal a comment/note hangs off (may be local)
     field_errors: tuple[FieldError, ...] = ()  # why the server refused it (needs attention)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    """How many queued changes are in each state (for the status bar)."""
+
+    pending: int = 0
+    sending: int = 0
+    needs_attention: int = 0
+    deleted_on_server: int = 0
+    waiting_for_parent: int = 0
+    open_conflicts: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every queued change."""
+        return self.pending + self.sending + self.needs_attention + self.deleted_on_server
+
+
+class Resolution(StrEnum):
+    """How the user resolves a conflict."""
+
+    MINE = "mine"
+    THEIRS = "theirs"
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One field in conflict."""
+
+    id: int
+    entity: Entity
+    record_id: int
+    field: str
+    base: JSON
+    mine: JSON
+    theirs: JSON
+    changed_by: str | None
+    changed_at: str | None
+    open: bool
+    resolution: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """A value that lost (to a conflict resolution or a discard), kept to be restored."""
+
+    id: int
+    entity: Entity
+    record_id: int
+    field: str
+    value: JSON
+    reason: str
+    detail: str | None
+    created_at: datetime
+    restored_at: datetime | None

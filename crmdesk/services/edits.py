@@ -26,10 +26,10 @@ from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.domain.errors import CrmError, FieldError, FieldValueError, ValidationError
 from crmdesk.domain.fields import JSON, FieldSet, check_record, parse_input
-from crmdesk.domain.outbox import OutboxEntry
+from crmdesk.domain.outbox import Conflict, HistoryItem, OutboxCounts, OutboxEntry, Resolution
 from crmdesk.domain.patch import apply_patch, read_field
 from crmdesk.services.events import EventBus
-from crmdesk.store import Conflict, HistoryItem, OutboxCounts, Resolution, Session, Store
+from crmdesk.store import Session, Store
 from crmdesk.store.errors import UnknownOperationError
 
 T = TypeVar("T")

@@ -8,7 +8,8 @@ A first full sync stores its pages between ``records.begin_bulk`` and ``Store.en
 (``integrity.py``); ``codec.py`` says how records are kept on disk.
 """
 
-from crmdesk.store.conflicts import Conflict, HistoryItem, Resolution
+# the value types of queued changes and conflicts are domain types (the UI shows them)
+from crmdesk.domain.outbox import Conflict, HistoryItem, OutboxCounts, Resolution
 from crmdesk.store.errors import (
     StoreCorruptError,
     StoreError,
@@ -21,7 +22,7 @@ from crmdesk.store.errors import (
     UnknownRecordError,
 )
 from crmdesk.store.ledger import CreateState, LedgerEntry
-from crmdesk.store.outbox import OutboxCounts, backoff_delay
+from crmdesk.store.outbox import backoff_delay
 from crmdesk.store.query import (
     SORT_COLUMNS,
     WINDOW_COLUMNS,

@@ -11,59 +11,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.fields import JSON
 from crmdesk.domain.merge import FieldConflict
-from crmdesk.domain.outbox import OpKind, OpState
+from crmdesk.domain.outbox import Conflict, HistoryItem, OpKind, OpState, Resolution
 from crmdesk.store.errors import StoreError, UnknownOperationError
 
 if TYPE_CHECKING:
     from crmdesk.store.session import Session
-
-
-class Resolution(StrEnum):
-    """How the user resolves a conflict."""
-
-    MINE = "mine"
-    THEIRS = "theirs"
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """One field in conflict."""
-
-    id: int
-    entity: Entity
-    record_id: int
-    field: str
-    base: JSON
-    mine: JSON
-    theirs: JSON
-    changed_by: str | None
-    changed_at: str | None
-    open: bool
-    resolution: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    """A value that lost (to a conflict resolution or a discard), kept to be restored."""
-
-    id: int
-    entity: Entity
-    record_id: int
-    field: str
-    value: JSON
-    reason: str
-    detail: str | None
-    created_at: datetime
-    restored_at: datetime | None
 
 
 def _dt(value: float | None) -> datetime | None:

@@ -25,7 +25,6 @@ import json
 import random
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import FieldError
 from crmdesk.domain.fields import JSON
-from crmdesk.domain.outbox import OpKind, OpState, OutboxEntry
+from crmdesk.domain.outbox import OpKind, OpState, OutboxCounts, OutboxEntry
 from crmdesk.store.columns import REFERENCES
 from crmdesk.store.errors import StoreError, UnknownOperationError
 
@@ -95,23 +94,6 @@ def replace_ref(value: Any, old: int, new: int) -> Any:
     if isinstance(value, list):
         return [new if v == old else v for v in value]
     return new if value == old and not isinstance(value, bool) else value
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxCounts:
-    """How many queued changes are in each state (for the status bar)."""
-
-    pending: int = 0
-    sending: int = 0
-    needs_attention: int = 0
-    deleted_on_server: int = 0
-    waiting_for_parent: int = 0
-    open_conflicts: int = 0
-
-    @property
-    def total(self) -> int:
-        """Every queued change."""
-        return self.pending + self.sending + self.needs_attention + self.deleted_on_server
 
 
 class Outbox:
