@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
     """The window of one account; ``closed`` fires once it has been closed."""
 
     closed = Signal()
+    #: the EditService, once the account's workspace is up (a bare database stays read-only)
+    editing_ready = Signal(object)
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
         self._set_key = set_key
         self._sync_task = LatestTask(self.show_error)
         self._account_key = account_key
+        self.edits: Any = None  # EditService once attach_sync ran; None: read-only
         # Pages are built when first shown: only the first one stands between launch and
         # the first painted table.
         self.pages: dict[Entity, EntityPage] = {}
@@ -283,6 +286,8 @@ class MainWindow(QMainWindow):
         self._set_key = set_key
         self.sync_action.setEnabled(True)
         self.key_action.setEnabled(True)
+        self.edits = workspace.edits
+        self.editing_ready.emit(workspace.edits)
         bridge.publish_status(workspace.bus.status)
 
     def ask_key(self) -> None:
