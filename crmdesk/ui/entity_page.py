@@ -209,6 +209,18 @@ class EntityPage(PageTools, QWidget):
             self._filters = bar
         return self._filters
 
+    def reload_choices(self) -> None:
+        """Rebuild the filter strip from the account's lists after a sync changed them (a
+        new stage, owner or source); the filters in force and the strip's state stay."""
+        old = self._filters
+        if old is None:
+            return  # built from fresh choices when first needed
+        self._filters = None
+        self._header.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        self.filters  # noqa: B018 - builds the strip again, with the current filter shown
+
     def eventFilter(self, watched, event) -> bool:
         # Down arrow in the search field moves to the results.
         if (

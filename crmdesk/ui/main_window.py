@@ -305,6 +305,8 @@ class MainWindow(QMainWindow):
         """Refresh the rows a change set touched (only those)."""
         if changes.lookups:
             self.browse.reload_settings()
+            for page in self.pages.values():
+                page.reload_choices()
         for entity, page in self.pages.items():
             if changes.touches(entity):
                 page.apply_changes(changes.ids_of(entity), entity in changes.reset)

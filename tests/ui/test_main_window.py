@@ -199,3 +199,31 @@ def test_apply_style_follows_the_requested_theme(qapp):
     assert apply_style(qapp, "light") is False
     assert qapp.palette().color(qapp.palette().ColorRole.Base).lightness() > 200
     qapp.setStyleSheet("")
+
+
+def test_filter_choices_follow_lists_a_sync_changed(qtbot, qloop, browse, ui_ini, store):
+    from crmdesk.domain.records import LookupItem
+    from crmdesk.services.table_types import Filter
+
+    bridge = EventBridge()
+    window = _window(qtbot, browse, ui_ini, bridge=bridge)
+    page = window.page
+    qloop.run(page.settled())
+    owner = page.filters.buttons()["owner_ids"].choices[0].id
+    page.set_filter(Filter(owner_ids=(owner,)))
+    qloop.run(page.settled())
+    shown = page.model.rowCount()
+    stages = store.read().lookups.items("deal_stages")
+    added = LookupItem("deal_stages", 990_001, "Negotiation round two", percent=85)
+    store.write_sync(lambda s: s.lookups.replace("deal_stages", [*stages, added]))
+    before = page.filters.buttons()["stage_ids"].choices
+    assert "Negotiation round two (85%)" not in [c.name for c in before]
+
+    bridge.publish_changes(ChangeSet({}, ChangeCause.PULL, lookups=True))
+    qloop.run(page.settled())
+
+    names = [c.name for c in page.filters.buttons()["stage_ids"].choices]
+    assert "Negotiation round two (85%)" in names
+    assert page.filters.buttons()["owner_ids"].selected() == (owner,)  # still filtered
+    assert page.spec.filter.owner_ids == (owner,)
+    assert page.model.rowCount() == shown
