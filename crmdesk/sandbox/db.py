@@ -138,6 +138,22 @@ class Database:
                 found[record["id"]] = record
         return found
 
+    def deal_people(self, by: str, ids: Iterable[int]) -> dict[int, list[int]]:
+        """The links between deals and people, from one side: ``by="deal_id"`` gives each
+        deal's person ids, ``by="person_id"`` each person's deal ids (in id order)."""
+        other = {"deal_id": "person_id", "person_id": "deal_id"}[by]
+        wanted = sorted({int(i) for i in ids})
+        linked: dict[int, list[int]] = {i: [] for i in wanted}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for key, value in self.conn.execute(
+                f"SELECT {by}, {other} FROM deal_people WHERE {by} IN"
+                f" ({','.join('?' * len(chunk))}) ORDER BY {by}, {other}",
+                chunk,
+            ):
+                linked[key].append(value)
+        return linked
+
     # ------------------------------------------------------------------ writes
     def insert(self, table: str, values: Row) -> int:
         """Insert a row; returns its id."""

@@ -209,15 +209,7 @@ def shape(ctx: Ctx, rows: list[Row], view: str) -> list[Row]:
     db = ctx.state.db
     catalog = ctx.state.catalog
     ids = [r["id"] for r in rows]
-    people_of: dict[int, list[int]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for deal_id, person_id in db.conn.execute(
-            f"SELECT deal_id, person_id FROM deal_people WHERE deal_id IN"
-            f" ({','.join('?' * len(chunk))}) ORDER BY deal_id, person_id",
-            chunk,
-        ):
-            people_of[deal_id].append(person_id)
+    people_of = db.deal_people("deal_id", ids)
     person_ids = {p for ps in people_of.values() for p in ps}
     person_ids.update(r["primary_contact_id"] for r in rows if r["primary_contact_id"])
     people = db.get_many(

@@ -147,15 +147,7 @@ def shape(ctx: Ctx, rows: list[Row], view: str) -> list[Row]:
     db = ctx.state.db
     catalog = ctx.state.catalog
     ids = [r["id"] for r in rows]
-    deals_of: dict[int, list[int]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for deal_id, person_id in db.conn.execute(
-            f"SELECT deal_id, person_id FROM deal_people WHERE person_id IN"
-            f" ({','.join('?' * len(chunk))}) ORDER BY person_id, deal_id",
-            chunk,
-        ):
-            deals_of[person_id].append(deal_id)
+    deals_of = db.deal_people("person_id", ids)
     deal_names = db.get_many("deals", {d for ds in deals_of.values() for d in ds}, "id, name")
     company_columns = "id, name, address_1, address_2, city, state, postal_code, country"
     companies = db.get_many("companies", [r["company_id"] for r in rows], company_columns)
