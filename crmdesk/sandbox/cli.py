@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         help="share of writes applied, then dropped unanswered",
     )
+    parser.add_argument(
+        "--truncate-rate",
+        type=float,
+        default=0.0,
+        help="share of requests handled, then answered with half of their JSON",
+    )
     parser.add_argument("--fault-seed", type=int, default=None, help="seed of fault rolls")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     return parser
@@ -118,6 +124,7 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
             error_rate=args.error_rate,
             drop_rate=args.drop_rate,
             drop_after_commit_rate=args.drop_after_commit_rate,
+            truncate_rate=args.truncate_rate,
         ),
         fault_seed=args.fault_seed,
     )

@@ -144,7 +144,7 @@ class Gate:
             (not faults.methods or scope["method"] in faults.methods)
             and relative.startswith(faults.path_prefix)
         )
-        drop_after = False
+        drop_after = truncate = False
         if affected:
             rng = state.fault_rng
             if faults.latency_ms:
@@ -161,6 +161,7 @@ class Gate:
                 and faults.drop_after_commit_rate > 0
                 and rng.random() < faults.drop_after_commit_rate
             )
+            truncate = bool(faults.truncate_rate) and rng.random() < faults.truncate_rate
 
         if drop_after:
             # The write runs and commits; its answer is swallowed and the connection cut.
@@ -169,6 +170,10 @@ class Gate:
 
             await self.api(scope, receive, swallow)
             await self._drop(scope)
+            return
+
+        if truncate:
+            await self._truncated(scope, receive, send, rate_headers + extra)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -264,6 +269,33 @@ class Gate:
         # not try to answer on it.
         await asyncio.sleep(0)
         await asyncio.sleep(0)
+
+    async def _truncated(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers
+    ) -> None:
+        """Run the request (a write commits), then answer 200 with half of its body: valid
+        HTTP whose JSON is cut short."""
+        body: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+
+        await self.api(scope, receive, keep)
+        whole = b"".join(body)
+        payload = whole[: max(1, len(whole) // 2)]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(payload)).encode()),
+                    *headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
 
     async def _error_page(
         self, send: Send, status: int, headers: list[tuple[bytes, bytes]]

@@ -52,7 +52,9 @@ class Faults:
 
     ``drop_rate`` closes the connection before the request is handled;
     ``drop_after_commit_rate`` handles a write (POST/PUT/PATCH/DELETE) and commits it, then
-    closes the connection without answering (the "lost acknowledgement").
+    closes the connection without answering (the "lost acknowledgement");
+    ``truncate_rate`` handles the request (a write commits) and answers 200 with the JSON
+    body cut in half, as a proxy or a crashed app server may ("malformed reply").
     ``methods`` / ``path_prefix`` narrow which API requests are affected
     (e.g. ``methods=("POST",)``, ``path_prefix="/deals"``; paths are relative to /api/v3).
     """
@@ -62,11 +64,12 @@ class Faults:
     error_statuses: tuple[int, ...] = (500, 502, 503)
     drop_rate: float = 0.0
     drop_after_commit_rate: float = 0.0
+    truncate_rate: float = 0.0
     methods: tuple[str, ...] = ()
     path_prefix: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "drop_rate", "drop_after_commit_rate"):
+        for name in ("error_rate", "drop_rate", "drop_after_commit_rate", "truncate_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
@@ -79,7 +82,11 @@ class Faults:
     def active(self) -> bool:
         """True if any fault is switched on."""
         return bool(
-            self.latency_ms or self.error_rate or self.drop_rate or self.drop_after_commit_rate
+            self.latency_ms
+            or self.error_rate
+            or self.drop_rate
+            or self.drop_after_commit_rate
+            or self.truncate_rate
         )
 
 

@@ -238,3 +238,26 @@ def test_a_delete_whose_reply_was_lost_is_done_when_the_retry_finds_nothing(sand
                 await client.deals.delete(deal.id)
 
     aloop.run(scenario())
+
+
+def test_a_reply_cut_short_is_a_protocol_error_and_a_cut_post_is_not_resent(sandbox, aloop):
+    from crmdesk.api.errors import ProtocolError
+
+    sandbox.set_faults(truncate_rate=1.0)
+
+    async def scenario() -> None:
+        async with client_for(sandbox) as client:
+            with pytest.raises(ProtocolError) as read:
+                await client.deals.list().all()
+            assert "not valid JSON" in str(read.value)
+            assert "sandbox-" not in str(read.value)  # the key never shows
+            before = client.stats.requests
+            with pytest.raises(ProtocolError):
+                await client.deals.create({"name": "cut reply"})
+            assert client.stats.requests == before + 1  # a POST is never sent twice
+        sandbox.set_faults()
+        async with client_for(sandbox) as client:
+            found = await client.deals.list(conditions={"deal_name": "cut reply"}).all()
+            assert len(found) == 1
+
+    aloop.run(scenario())

@@ -116,3 +116,19 @@ def test_control_path_refuses_non_loopback_clients(sandbox_factory: Any) -> None
         httpx.get(f"{outside}/api/v3/profile", params={"api_key": sb.admin_key}).status_code == 200
     )
     assert httpx.get(f"{sb.control_url}/faults").json()["error_rate"] == 0.0
+
+
+def test_truncate_commits_then_answers_half_the_json(sandbox: Any) -> None:
+    import json
+
+    sandbox.set_faults(truncate_rate=1.0, methods=["POST"])
+    with api(sandbox) as client:
+        reply = client.post("/deals", json={"deal": {"name": "Stored, reply cut"}})
+        assert reply.status_code == 200
+        assert reply.headers["content-type"].startswith("application/json")
+        assert reply.content.startswith(b"{")
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(reply.content)
+        # Reads are not affected by a POST-only fault; the write did commit, once.
+        names = [d["name"] for d in client.get("/deals").json()["entries"]]
+        assert names.count("Stored, reply cut") == 1

@@ -425,3 +425,45 @@ def test_a_deletion_during_the_first_listing_costs_no_record(sandbox_factory, al
 
     aloop.run(scenario())
     other.close()
+
+
+def test_replies_cut_short_lose_nothing_and_duplicate_nothing(sandbox, aloop, tmp_path: Path):
+    async def scenario() -> None:
+        async with rig(sandbox, tmp_path / "a.db") as r:
+            assert (await r.engine.sync()).complete
+            deal_id = r.ids(Entity.DEAL)[0]
+            await r.edits.create(Entity.DEAL, {"name": "Cut reply deal", "value": "700"})
+            await r.edits.update(Entity.DEAL, deal_id, {"summary": "sent through a bad proxy"})
+            sandbox.set_faults(truncate_rate=1.0, methods=["POST", "PUT"])
+            report = await r.engine.sync()
+            sandbox.set_faults()
+            # The create landed once and was adopted; the update stays queued until a
+            # readable reply confirms it - nothing is lost either way.
+            found = await server_find(sandbox, Entity.DEAL, deal_name="Cut reply deal")
+            assert len(found) == 1
+            assert (await server_record(sandbox, Entity.DEAL, deal_id))["summary"] == (
+                "sent through a bad proxy"
+            )
+            assert r.record(Entity.DEAL, found[0]["id"]).sync is RecordSync.SYNCED, report
+            (left,) = r.entries()
+            assert (left.record_id, left.state) == (deal_id, OpState.PENDING)
+            assert "could not be read" in (left.last_error or "")
+            assert "sandbox-" not in (left.last_error or "")  # no key in what the UI shows
+            # It waits for its backoff; "retry now" makes it due, and the resend (a PUT is
+            # idempotent) is confirmed.
+            await r.store.write(lambda s: s.outbox.requeue(left.op_id))
+            report = await r.engine.sync()
+            assert report.complete, report.error
+            assert r.entries() == []
+            assert len(await server_find(sandbox, Entity.DEAL, deal_name="Cut reply deal")) == 1
+            assert r.record(Entity.DEAL, deal_id).data["summary"] == "sent through a bad proxy"
+
+            # A pull whose page is cut short fails in words and changes nothing locally.
+            sandbox.set_faults(truncate_rate=1.0, methods=["GET"])
+            report = await r.engine.sync()
+            sandbox.set_faults()
+            assert not report.complete
+            assert "not valid JSON" in (report.error or "")
+            assert r.record(Entity.DEAL, deal_id).data["summary"] == "sent through a bad proxy"
+
+    aloop.run(scenario())
