@@ -45,6 +45,7 @@ from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.key_index import KeyIndex
 from crmdesk.services.paths import AppPaths
+from crmdesk.services.queue_view import QueueView
 from crmdesk.services.secrets import SecretStore
 from crmdesk.services.sync_service import SyncService
 from crmdesk.store import Store
@@ -119,6 +120,7 @@ class Workspace:
         self.edits = EditService(
             store, self.bus, on_queued=self._queued, on_retry=self._retry, zone=self._zone()
         )
+        self.queue = QueueView(store)  # the Pending Changes panel's rows
         self._closed = False
 
     # ------------------------------------------------------------------ opening
