@@ -134,8 +134,11 @@ class EditService:
         changes: Callable[[T], ChangeSet | None],
         *,
         queued: bool = True,
+        undo: Callable[[T], None] | None = None,
     ) -> T:
         result = await self._store.write(fn)
+        if undo is not None:  # before the change set: its receivers ask can_undo
+            undo(result)
         change_set = changes(result)
         if change_set is not None:
             self._bus.publish_changes(change_set)
@@ -176,10 +179,11 @@ class EditService:
                 OpKind.CREATE, entity, rid, title_of(entity, values, rid), op_id=entry.op_id
             )
 
-        rid, step = await self._write(
-            work, lambda r: ChangeSet.of(entity, [r[0]], ChangeCause.LOCAL_EDIT, initiator)
+        rid, _ = await self._write(
+            work,
+            lambda r: ChangeSet.of(entity, [r[0]], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: self.undo_stack.record(r[1]),
         )
-        self.undo_stack.record(step)
         return rid
 
     async def update(
@@ -214,12 +218,11 @@ class EditService:
             op_id = session.edits.update(entity, record_id, patch)
             return op_id, update_step(session, entity, record.id, record.data, patch)
 
-        op_id, step = await self._write(
+        op_id, _ = await self._write(
             work,
             lambda _: ChangeSet.of(entity, [record_id], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: None if r[1] is None else self.undo_stack.record(r[1]),
         )
-        if step is not None:
-            self.undo_stack.record(step)
         return op_id
 
     async def delete(
@@ -240,11 +243,11 @@ class EditService:
                 return result, step.with_(op_id=result)
             return result, step.with_(token=result)
 
-        result, step = await self._write(
+        result, _ = await self._write(
             work,
             lambda _: ChangeSet.of(entity, [record_id], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: self.undo_stack.record(r[1]),
         )
-        self.undo_stack.record(step)
         return result
 
     # ------------------------------------------------------------------ undo / redo
@@ -304,18 +307,18 @@ class EditService:
         except IndexError:
             return None
         try:
-            opposite = await self._write(
+            await self._write(
                 lambda s: apply(s, step),
                 lambda _: ChangeSet.of(
                     step.entity, [step.record_id], ChangeCause.LOCAL_EDIT, initiator
                 ),
+                undo=done,
             )
         except UndoError:
             raise  # it can never succeed: the step stays dropped
         except BaseException:
             put_back(step)
             raise
-        done(opposite)
         return step
 
     # ------------------------------------------------------------------ retry
