@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.domain.errors import CrmError
 from crmdesk.services.queue_types import QueueItem, QueueState
 from crmdesk.ui.tasks import LatestTask
 
@@ -226,7 +227,10 @@ class PendingPanel(QWidget):
         """Reload the rows now, keeping the selected row selected."""
         current = self.current()
         key = row_key(current) if current is not None else None
-        items = self.queue.items(self._formats())
+        try:
+            items = self.queue.items(self._formats())
+        except CrmError:  # the store closed under a late refresh (the window is closing)
+            return
         self.model.set_items(items)
         waiting = sum(1 for i in items if i.op_id)
         conflicts = len(items) - waiting
