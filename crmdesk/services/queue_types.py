@@ -29,12 +29,15 @@ class FieldChange:
 
     name: str
     label: str
-    old: str
+    old: str | None  # None: the record is new, there was no value before
     new: str
 
     @property
     def text(self) -> str:
-        """ "Value: $100.00 → $999.00" ("(empty)" for an empty side)."""
+        """ "Value: $100.00 → $999.00" ("(empty)" for an empty side); "Value: $5.00" for a
+        new record."""
+        if self.old is None:
+            return f"{self.label}: {self.new or '(empty)'}"
         return f"{self.label}: {self.old or '(empty)'} → {self.new or '(empty)'}"
 
 

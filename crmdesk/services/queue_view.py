@@ -74,7 +74,7 @@ class _Builder:
             FieldChange(
                 name,
                 self._label(entity, name),
-                ""
+                None
                 if entry.kind is OpKind.CREATE
                 else self._text(entity, name, entry.base.get(name), data),
                 self._text(entity, name, value, data),
@@ -96,9 +96,13 @@ class _Builder:
             state_text=words,
             changes=changes,
             made_at=entry.created_at,
-            made_text=self._formats.datetime(entry.created_at),
+            made_text=self._when(entry.created_at),
             detail=detail,
         )
+
+    def _when(self, moment: datetime | None) -> str:
+        """The time for today, the date otherwise (the panel's column is narrow)."""
+        return "" if moment is None else self._formats.moment_short(moment.timestamp())
 
     def _state(self, entry: OutboxEntry) -> tuple[QueueState, str]:
         if entry.state is OpState.SENDING:
@@ -114,11 +118,12 @@ class _Builder:
         if deps:
             return QueueState.WAITING_FOR_PARENT, self._parents(json.loads(deps))
         if entry.last_error:
+            # when comes first: the server's message can be long and the column is narrow
             when = ""
             if entry.next_attempt_at is not None:
                 seconds = (entry.next_attempt_at - self._now).total_seconds()
-                when = " - next try now" if seconds <= 0 else f" - next try {_in_words(seconds)}"
-            return QueueState.FAILED, f"Failed: {entry.last_error}{when}"
+                when = ", next try now" if seconds <= 0 else f", next try {_in_words(seconds)}"
+            return QueueState.FAILED, f"Failed{when}: {entry.last_error}"
         return QueueState.WAITING, "Waiting to be sent"
 
     def _parents(self, ids: list[int]) -> str:
@@ -167,7 +172,7 @@ class _Builder:
                     + (f" (by {who})" if who else ""),
                     changes=changes,
                     made_at=found[0].created_at,
-                    made_text=self._formats.datetime(found[0].created_at),
+                    made_text=self._when(found[0].created_at),
                     detail=detail,
                 )
             )

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.domain.errors import CrmError
 from crmdesk.services.queue_types import QueueItem, QueueState
+from crmdesk.ui.style import table_palette
 from crmdesk.ui.tasks import LatestTask
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's QueueItem
@@ -170,7 +172,8 @@ class PendingPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((220, 70, 360, 300, 130)):
+        self.table.setPalette(table_palette(QApplication.palette()))
+        for column, width in enumerate((240, 70, 360, 340, 80)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.open_record())

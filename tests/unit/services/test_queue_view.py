@@ -80,7 +80,8 @@ def test_states_in_words(store: Store) -> None:
     assert items[a].state is QueueState.SENDING
     assert not items[a].can_discard
     assert items[b].state is QueueState.FAILED
-    assert items[b].state_text.startswith("Failed: The server did not answer - next try in ")
+    assert items[b].state_text.startswith("Failed, next try in ")
+    assert items[b].state_text.endswith(": The server did not answer")
     assert items[c].state_text == "Needs attention: The server refused it"
     assert items[c].detail == "Name: is taken"
     assert items[d].state is QueueState.DELETED_ON_SERVER
@@ -97,7 +98,8 @@ def test_a_create_a_child_waiting_for_it_and_a_delete(store: Store) -> None:
     store.write_sync(lambda s: s.edits.delete(D, 9))
     new, child, gone = QueueView(store).items(FORMATS)
     assert (new.kind_text, new.title) == ("New", "Brand new")
-    assert {c.label: (c.old, c.new) for c in new.changes}["Value"] == ("", "$50.00")
+    assert {c.label: (c.old, c.new) for c in new.changes}["Value"] == (None, "$50.00")
+    assert "Name: Brand new; Value: $50.00" in new.changes_text
     assert child.state is QueueState.WAITING_FOR_PARENT
     assert child.state_text == "Waiting for its parent: the new deal “Brand new” goes first"
     assert (gone.kind_text, gone.title, gone.changes_text) == ("Delete", name, "Delete the record")
