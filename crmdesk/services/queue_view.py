@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crmdesk.domain.entities import Entity
+from crmdesk.domain.fields import FieldSet
 from crmdesk.domain.outbox import Conflict, OpKind, OpState, OutboxEntry
 from crmdesk.services.formatting import DisplayFormats
 from crmdesk.services.queue_types import FieldChange, QueueItem, QueueState
@@ -40,6 +41,8 @@ class _Builder:
         self._formats = formats
         self._now = now
         self._names = _Names(session)
+        self._fieldsets: dict[Entity, FieldSet] = {}
+        self._records: dict[tuple[Entity, int], Mapping[str, Any]] = {}
         self._extra: dict[str, tuple[str | None, str | None]] = {
             op_id: (deps, snapshot)
             for op_id, deps, snapshot in session.conn.execute(
@@ -47,16 +50,34 @@ class _Builder:
             )
         }
 
+    def load(self, wanted: list[tuple[Entity, int]]) -> None:
+        """Read the records of ``wanted`` in one query per entity."""
+        by_entity: dict[Entity, set[int]] = {}
+        for entity, rid in wanted:
+            by_entity.setdefault(entity, set()).add(rid)
+        for entity, ids in by_entity.items():
+            for rid, record in self._s.records.get_many(entity, ids).items():
+                self._records[(entity, rid)] = record.data
+
+    def _fields(self, entity: Entity) -> FieldSet:
+        found = self._fieldsets.get(entity)
+        if found is None:
+            found = self._fieldsets[entity] = self._s.fieldset(entity)
+        return found
+
     def _data(self, entity: Entity, rid: int, op_id: str = "") -> Mapping[str, Any]:
-        record = self._s.records.get(entity, rid)
-        if record is not None:
-            return record.data
+        data = self._records.get((entity, rid))
+        if data is None:
+            record = self._s.records.get(entity, rid)
+            data = record.data if record is not None else None
+        if data is not None:
+            return data
         snapshot = self._extra.get(op_id, (None, None))[1]
         kept = json.loads(snapshot).get("server") if snapshot else None
         return kept if isinstance(kept, Mapping) else {}
 
     def _text(self, entity: Entity, name: str, value: Any, data: Mapping[str, Any]) -> str:
-        spec = self._s.fieldset(entity).get(name)
+        spec = self._fields(entity).get(name)
         if spec is None:
             return "" if value is None else str(value)
         currency = data.get("currency")
@@ -64,7 +85,7 @@ class _Builder:
         return format_value(spec, value, self._formats, self._names, code)
 
     def _label(self, entity: Entity, name: str) -> str:
-        spec = self._s.fieldset(entity).get(name)
+        spec = self._fields(entity).get(name)
         return spec.label if spec is not None else name
 
     def entry(self, entry: OutboxEntry) -> QueueItem:
@@ -189,7 +210,22 @@ class QueueView:
         self, formats: DisplayFormats | None = None, now: datetime | None = None
     ) -> list[QueueItem]:
         """Open conflicts (one row per record), then queued changes in queue order."""
-        session = self._store.read()
-        builder = _Builder(session, formats or DisplayFormats(), now or datetime.now(UTC))
-        conflicts = builder.conflicts(session.conflicts.open_conflicts())
-        return conflicts + [builder.entry(e) for e in session.outbox.entries()]
+        return build_items(self._store.read(), formats, now)
+
+    async def load(self, formats: DisplayFormats | None = None) -> list[QueueItem]:
+        """``items`` read off the calling thread (a long queue takes tens of ms)."""
+        return await self._store.call(lambda session: build_items(session, formats, None))
+
+
+def build_items(
+    session: Session, formats: DisplayFormats | None, now: datetime | None
+) -> list[QueueItem]:
+    """The queue's items as one session sees it."""
+    builder = _Builder(session, formats or DisplayFormats(), now or datetime.now(UTC))
+    open_conflicts = session.conflicts.open_conflicts()
+    entries = session.outbox.entries()
+    builder.load(
+        [(c.entity, c.record_id) for c in open_conflicts]
+        + [(e.entity, e.record_id) for e in entries]
+    )
+    return builder.conflicts(open_conflicts) + [builder.entry(e) for e in entries]

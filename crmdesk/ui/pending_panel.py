@@ -157,6 +157,7 @@ class PendingPanel(QWidget):
         self.queue = queue
         self._formats = formats or (lambda: None)
         self._task = LatestTask(self._failed)
+        self._load = LatestTask()
         self._undo_token: int | None = None
         self.summary = QLabel(self)
         self.summary.setObjectName("pendingSummary")
@@ -209,9 +210,9 @@ class PendingPanel(QWidget):
         box.addWidget(self.table, 1)
         box.addLayout(buttons)
         # Refreshes are coalesced: one sync run publishes many change sets.
-        self._refresh_timer = QTimer(self, singleShot=True, interval=50)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=250)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.refresh()
+        self._update_buttons()
 
     def _button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text, self)
@@ -227,13 +228,21 @@ class PendingPanel(QWidget):
             self._refresh_timer.start()
 
     def refresh(self) -> None:
-        """Reload the rows now, keeping the selected row selected."""
-        current = self.current()
-        key = row_key(current) if current is not None else None
+        """Reload the rows (read off the GUI thread; ``settled`` waits for it)."""
+        self._load.start(self.reload())
+
+    async def settled(self) -> None:
+        """Wait until the rows asked for are shown."""
+        await self._load.wait()
+
+    async def reload(self) -> None:
+        """Read the queue and show it, keeping the selected row selected."""
         try:
-            items = self.queue.items(self._formats())
+            items = await self.queue.load(self._formats())
         except CrmError:  # the store closed under a late refresh (the window is closing)
             return
+        current = self.current()
+        key = row_key(current) if current is not None else None
         self.model.set_items(items)
         waiting = sum(1 for i in items if i.op_id)
         conflicts = len(items) - waiting
@@ -285,7 +294,7 @@ class PendingPanel(QWidget):
     async def _retry(self, item: QueueItem) -> None:
         await self.edits.retry_now(item.op_id, initiator=self)
         self.message.emit(f"Sending the change to “{item.title}” now.")
-        self.refresh()
+        await self.reload()
 
     def discard(self) -> None:
         """Drop the selected change (its local effect is undone); offers Undo."""
@@ -303,7 +312,7 @@ class PendingPanel(QWidget):
         self.undo_note.show()
         self.undo_button.show()
         self.message.emit(f"Discarded the {what}. Undo in the Pending changes panel.")
-        self.refresh()
+        await self.reload()
 
     def undo_discard(self) -> None:
         """Bring the last discarded change back."""
@@ -316,7 +325,7 @@ class PendingPanel(QWidget):
     async def _undo(self, token: int) -> None:
         await self.edits.undo(token, initiator=self)
         self.message.emit("The discarded change is back in the queue.")
-        self.refresh()
+        await self.reload()
 
     def open_record(self) -> None:
         """Show the selected change's record in its table."""

@@ -178,7 +178,7 @@ def test_changes_waiting_survive_closing_and_go_out_once_after_a_restart(
         window = await app.open()
         seen["queued"] = [(e.kind.value, e.patch.get("name")) for e in window.edits.outbox()]
         window.toggle_pending()
-        window.pending_panel.refresh()
+        await window.pending_panel.reload()
         seen["panel_rows"] = window.pending_panel.model.rowCount()
         app.start_server()
         window.sync_now()

@@ -102,6 +102,7 @@ def test_the_chip_and_ctrl_shift_p_show_the_panel_with_the_queue(qtbot, qloop, r
     assert not rig.window.pending_dock.isVisible()
     qtbot.mouseClick(rig.window.status.pending, Qt.MouseButton.LeftButton)
     assert rig.window.pending_dock.isVisible()
+    qloop.run(rig.panel.settled())
     assert rig.texts() == [
         [
             f"{name} (deal)",
@@ -128,7 +129,7 @@ def test_retry_discard_with_undo_open_edit_and_resolve(qtbot, qloop, rig, store)
     store.write_sync(lambda s: s.outbox.mark_sending(entry.op_id))
     store.write_sync(lambda s: s.outbox.fail(entry.op_id, "No answer", retry_after=600))
     rig.window.toggle_pending()
-    rig.panel.refresh()
+    qloop.run(rig.panel.reload())
     rig.panel.select(0)
     assert rig.panel.current().state is QueueState.FAILED
     assert rig.panel.retry_button.isEnabled()
@@ -160,7 +161,7 @@ def test_retry_discard_with_undo_open_edit_and_resolve(qtbot, qloop, rig, store)
     qtbot.mouseClick(rig.panel.edit_button, Qt.MouseButton.LeftButton)
     assert edited == [(D, 4)]
     store.write_sync(lambda s: s.outbox.park(entry.op_id, OpState.DELETED_ON_SERVER, "HTTP 404"))
-    rig.panel.refresh()
+    qloop.run(rig.panel.reload())
     assert rig.panel.current().state is QueueState.DELETED_ON_SERVER  # selection kept
     assert not rig.panel.retry_button.isEnabled()
     resolved = []
@@ -263,8 +264,8 @@ def test_the_close_question_can_be_answered_by_a_hook(qtbot, rig, qloop):
     qtbot.waitUntil(lambda: not rig.window.isVisible(), timeout=2000)
 
 
-def test_rows_carry_their_items(rig, store):
+def test_rows_carry_their_items(rig, store, qloop):
     store.write_sync(lambda s: s.edits.update(D, 2, {"value": "5"}))
-    rig.panel.refresh()
+    qloop.run(rig.panel.reload())
     item = rig.panel.model.data(rig.panel.model.index(0, 0), ITEM_ROLE)
     assert (item.entity, item.record_id) == (D, 2)
