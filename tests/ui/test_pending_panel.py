@@ -269,3 +269,17 @@ def test_rows_carry_their_items(rig, store, qloop):
     qloop.run(rig.panel.reload())
     item = rig.panel.model.data(rig.panel.model.index(0, 0), ITEM_ROLE)
     assert (item.entity, item.record_id) == (D, 2)
+
+
+def test_an_undo_refused_says_why_in_the_status_bar(qtbot, qloop, rig, store):
+    qloop.run(rig.edits.update(D, 7, {"value": "999"}))
+    (entry,) = rig.queue()
+    store.write_sync(lambda s: s.outbox.mark_sending(entry.op_id))
+    rig.window.activateWindow()
+    rig.window.page.table.setFocus()
+    qtbot.keyClick(rig.window.page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qloop.run(rig.window.undo_actions._task.wait())
+    assert "it is being sent right now" in rig.window.status.currentMessage()
+    qtbot.waitUntil(lambda: not rig.window.undo_actions.undo.isEnabled(), timeout=2000)
+    assert rig.window.undo_actions.undo.text() == "Undo"
+    assert len(rig.queue()) == 1

@@ -199,3 +199,20 @@ def test_retry_now_sends_a_refused_change_again_but_not_one_deleted_on_server(ri
     with pytest.raises(StoreError, match="deleted on the server"):
         store.write_sync(lambda s: s.outbox.retry_now(b))
     assert store.read().outbox.get(b).state is OpState.DELETED_ON_SERVER
+
+
+def test_a_field_that_met_a_server_change_is_resolved_not_undone(rig, store, aloop):
+    from crmdesk.domain.merge import FieldConflict
+
+    aloop.run(rig.edits.update(D, 8, {"value": "900"}))
+    (entry,) = rig.queue()
+    store.write_sync(lambda s: s.outbox.mark_sending(entry.op_id))
+    theirs = {**store.read().records.get(D, 8).server, "value": "850.0"}  # type: ignore[union-attr]
+    store.write_sync(
+        lambda s: s.conflicts.record(
+            entry.op_id, theirs, [FieldConflict("value", "800.0", "900", "850.0")]
+        )
+    )
+    with pytest.raises(UndoError, match="resolve the conflict"):
+        aloop.run(rig.edits.undo_last())
+    assert len(store.read().conflicts.open_conflicts(D, 8)) == 1
