@@ -26,9 +26,25 @@ from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.domain.errors import CrmError, FieldError, FieldValueError, ValidationError
 from crmdesk.domain.fields import JSON, FieldSet, check_record, parse_input
-from crmdesk.domain.outbox import Conflict, HistoryItem, OutboxCounts, OutboxEntry, Resolution
+from crmdesk.domain.outbox import (
+    Conflict,
+    HistoryItem,
+    OpKind,
+    OutboxCounts,
+    OutboxEntry,
+    Resolution,
+)
 from crmdesk.domain.patch import apply_patch, read_field
 from crmdesk.services.events import EventBus
+from crmdesk.services.undo import (
+    UndoError,
+    UndoStack,
+    UndoStep,
+    redo_in,
+    title_of,
+    undo_in,
+    update_step,
+)
 from crmdesk.store import Session, Store
 from crmdesk.store.errors import UnknownOperationError
 
@@ -77,13 +93,17 @@ class EditService:
         bus: EventBus,
         *,
         on_queued: Callable[[], None] | None = None,
+        on_retry: Callable[[], None] | None = None,
         zone: tzinfo = UTC,
     ) -> None:
         """``on_queued`` is called after every change that queued something (the sync
-        service's "push soon"); ``zone`` reads typed date-times without an offset."""
+        service's "push soon"), ``on_retry`` after "Retry now" (push now); ``zone`` reads
+        typed date-times without an offset."""
         self._store = store
         self._bus = bus
         self._on_queued = on_queued
+        self._on_retry = on_retry
+        self.undo_stack = UndoStack()
         self._undone: dict[int, tuple[Entity, int]] = {}
         self.zone = zone
 
@@ -114,8 +134,11 @@ class EditService:
         changes: Callable[[T], ChangeSet | None],
         *,
         queued: bool = True,
+        undo: Callable[[T], None] | None = None,
     ) -> T:
         result = await self._store.write(fn)
+        if undo is not None:  # before the change set: its receivers ask can_undo
+            undo(result)
         change_set = changes(result)
         if change_set is not None:
             self._bus.publish_changes(change_set)
@@ -142,7 +165,7 @@ class EditService:
         if entity is Entity.COMMENT and parent_id is None:
             raise ValidationError([FieldError("note_id", "A comment needs the note it is on")])
 
-        def work(session: Session) -> int:
+        def work(session: Session) -> tuple[int, UndoStep]:
             fields = session.fieldset(entity)
             validate_fields(fields, values)
             errors = check_record(entity, values, fields)
@@ -150,11 +173,18 @@ class EditService:
                 raise ValidationError(errors)
             if parent_id is not None:
                 session.records.require(Entity.NOTE, parent_id)
-            return session.edits.create(entity, values, parent_id=parent_id)
+            rid = session.edits.create(entity, values, parent_id=parent_id)
+            entry = session.outbox.entries(entity=entity, record_id=rid)[0]
+            return rid, UndoStep(
+                OpKind.CREATE, entity, rid, title_of(entity, values, rid), op_id=entry.op_id
+            )
 
-        return await self._write(
-            work, lambda rid: ChangeSet.of(entity, [rid], ChangeCause.LOCAL_EDIT, initiator)
+        rid, _ = await self._write(
+            work,
+            lambda r: ChangeSet.of(entity, [r[0]], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: self.undo_stack.record(r[1]),
         )
+        return rid
 
     async def update(
         self,
@@ -169,7 +199,7 @@ class EditService:
         A field with an open conflict is thereby resolved: the new value wins."""
         _check_editable(entity)
 
-        def work(session: Session) -> str | None:
+        def work(session: Session) -> tuple[str | None, UndoStep | None]:
             fields = session.fieldset(entity)
             validate_fields(fields, patch)
             record = session.records.require(entity, record_id)
@@ -185,12 +215,15 @@ class EditService:
             for conflict in session.conflicts.open_conflicts(entity, record_id):
                 if conflict.field in patch:
                     session.conflicts.resolve(conflict.id, Resolution.MINE)
-            return session.edits.update(entity, record_id, patch)
+            op_id = session.edits.update(entity, record_id, patch)
+            return op_id, update_step(session, entity, record.id, record.data, patch)
 
-        return await self._write(
+        op_id, _ = await self._write(
             work,
             lambda _: ChangeSet.of(entity, [record_id], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: None if r[1] is None else self.undo_stack.record(r[1]),
         )
+        return op_id
 
     async def delete(
         self, entity: Entity, record_id: int, *, initiator: object | None = None
@@ -200,10 +233,105 @@ class EditService:
         Returns the delete's op_id, or - for a record the server never saw - the undo
         token of dropping it (``undo`` brings it back)."""
         _check_editable(entity)
-        return await self._write(
-            lambda s: s.edits.delete(entity, record_id),
+
+        def work(session: Session) -> tuple[str | int | None, UndoStep]:
+            record = session.records.require(entity, record_id)
+            title = title_of(entity, record.data, record.id)
+            result = session.edits.delete(entity, record_id)
+            step = UndoStep(OpKind.DELETE, entity, record.id, title)
+            if isinstance(result, str):
+                return result, step.with_(op_id=result)
+            return result, step.with_(token=result)
+
+        result, _ = await self._write(
+            work,
             lambda _: ChangeSet.of(entity, [record_id], ChangeCause.LOCAL_EDIT, initiator),
+            undo=lambda r: self.undo_stack.record(r[1]),
         )
+        return result
+
+    # ------------------------------------------------------------------ undo / redo
+
+    @property
+    def can_undo(self) -> bool:
+        """True if there is a local edit to take back."""
+        return self.undo_stack.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        """True if there is an undone edit to do again."""
+        return self.undo_stack.can_redo
+
+    def undo_text(self) -> str:
+        """ "Undo change to Value of “Acme deal”" (just "Undo" when there is nothing)."""
+        step = self.undo_stack.peek_undo()
+        return f"Undo {step.description}" if step is not None else "Undo"
+
+    def redo_text(self) -> str:
+        """ "Redo change to Value of “Acme deal”" (just "Redo" when there is nothing)."""
+        step = self.undo_stack.peek_redo()
+        return f"Redo {step.description}" if step is not None else "Redo"
+
+    async def undo_last(self, *, initiator: object | None = None) -> UndoStep | None:
+        """Take back the last local edit that has not been sent (one transaction); returns
+        it, or None when there is nothing to undo. UndoError (the step is dropped) when it
+        was sent or is being sent, or its value changed since."""
+        return await self._step(
+            self.undo_stack.pop_undo,
+            undo_in,
+            self.undo_stack.push_redo,
+            self.undo_stack.push_undo,
+            initiator,
+        )
+
+    async def redo_last(self, *, initiator: object | None = None) -> UndoStep | None:
+        """Do the last undone edit again; None when there is nothing to redo."""
+        return await self._step(
+            self.undo_stack.pop_redo,
+            redo_in,
+            self.undo_stack.push_undo,
+            self.undo_stack.push_redo,
+            initiator,
+        )
+
+    async def _step(
+        self,
+        pop: Callable[[], UndoStep],
+        apply: Callable[[Session, UndoStep], UndoStep],
+        done: Callable[[UndoStep], None],
+        put_back: Callable[[UndoStep], None],
+        initiator: object | None,
+    ) -> UndoStep | None:
+        try:
+            step = pop()
+        except IndexError:
+            return None
+        try:
+            await self._write(
+                lambda s: apply(s, step),
+                lambda _: ChangeSet.of(
+                    step.entity, [step.record_id], ChangeCause.LOCAL_EDIT, initiator
+                ),
+                undo=done,
+            )
+        except UndoError:
+            raise  # it can never succeed: the step stays dropped
+        except BaseException:
+            put_back(step)
+            raise
+        return step
+
+    # ------------------------------------------------------------------ retry
+
+    async def retry_now(self, op_id: str, *, initiator: object | None = None) -> None:
+        """Make a waiting or failed change due now and ask sync to push at once."""
+        await self._write(
+            lambda s: s.outbox.retry_now(op_id),
+            lambda e: ChangeSet.of(e.entity, [e.record_id], ChangeCause.RESOLUTION, initiator),
+            queued=self._on_retry is None,
+        )
+        if self._on_retry is not None:
+            self._on_retry()
 
     # ------------------------------------------------------------------ the queue
 
@@ -224,6 +352,7 @@ class EditService:
             queued=False,
         )
         self._undone[token] = (entry.entity, entry.record_id)
+        self.undo_stack.clear_redo()
         await self._refresh_queue()
         return token
 
@@ -256,6 +385,7 @@ class EditService:
             ),
             queued=choice is Resolution.MINE,
         )
+        self.undo_stack.clear_redo()
         if choice is not Resolution.MINE:
             await self._refresh_queue()
         return op_id
@@ -273,7 +403,9 @@ class EditService:
             ids = {entity: frozenset({record_id, new_id})}
             return ChangeSet(ids, ChangeCause.RESOLUTION, initiator=initiator)
 
-        return await self._write(work, changes)
+        new_id = await self._write(work, changes)
+        self.undo_stack.clear_redo()
+        return new_id
 
     async def restore(self, history_id: int, *, initiator: object | None = None) -> str | None:
         """Bring a value that lost (a conflict, a discard) back as a new local edit."""
@@ -293,6 +425,7 @@ class EditService:
                 r[0].entity, [r[0].record_id], ChangeCause.LOCAL_EDIT, initiator
             ),
         )
+        self.undo_stack.clear_redo()
         return op_id
 
     async def _refresh_queue(self) -> None:

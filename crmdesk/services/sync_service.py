@@ -111,6 +111,15 @@ class SyncService:
             self._request(_Request(push=True), delay=self.push_delay)
         self._wake.set()
 
+    def push_now(self) -> None:
+        """ "Retry now" on a queued change: push as soon as the current run ends (a
+        paused sync stays paused: only a new key helps there)."""
+        self._recount = True
+        self._offline_pause = None
+        if not self._paused:
+            self._request(_Request(push=True), delay=0.0)
+        self._wake.set()
+
     def key_changed(self) -> None:
         """The engine has a new client (a new key): resume and sync now."""
         self._paused = False

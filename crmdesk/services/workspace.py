@@ -45,6 +45,7 @@ from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.key_index import KeyIndex
 from crmdesk.services.paths import AppPaths
+from crmdesk.services.queue_view import QueueView
 from crmdesk.services.secrets import SecretStore
 from crmdesk.services.sync_service import SyncService
 from crmdesk.store import Store
@@ -116,7 +117,10 @@ class Workspace:
         self.bus = EventBus()
         self.engine = SyncEngine(store, client, self.bus, sync_options)
         self.sync = SyncService(self.engine, interval=interval)
-        self.edits = EditService(store, self.bus, on_queued=self._queued, zone=self._zone())
+        self.edits = EditService(
+            store, self.bus, on_queued=self._queued, on_retry=self._retry, zone=self._zone()
+        )
+        self.queue = QueueView(store)  # the Pending Changes panel's rows
         self._closed = False
 
     # ------------------------------------------------------------------ opening
@@ -274,6 +278,10 @@ class Workspace:
     def _queued(self) -> None:
         if self.sync.running:
             self.sync.changes_queued()
+
+    def _retry(self) -> None:
+        if self.sync.running:
+            self.sync.push_now()
 
     async def set_key(self, api_key: str, *, remember: bool = True) -> None:
         """Use a new API key: it must belong to this workspace's user. It is kept in the

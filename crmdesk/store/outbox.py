@@ -290,6 +290,27 @@ class Outbox:
             self._s.ledger.sending(entry.record_id, now)
         return self.get(op_id)
 
+    def retry_now(self, op_id: str) -> OutboxEntry:
+        """The user's "Retry now": a waiting or failed change becomes due at once, and one
+        the server refused (needs attention) is tried again as it is. A change being sent,
+        in conflict or deleted on the server cannot be retried (StoreError says why)."""
+        entry = self.get(op_id)
+        if entry.state is OpState.SENDING:
+            raise StoreError("This change is being sent right now.")
+        if entry.state is OpState.CONFLICT:
+            raise StoreError("This change is in conflict with the server: resolve it first.")
+        if entry.state is OpState.DELETED_ON_SERVER:
+            raise StoreError(
+                "The record was deleted on the server: recreate it or discard the change."
+            )
+        self._conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, field_errors = NULL "
+            "WHERE op_id = ?",
+            (op_id,),
+        )
+        self._s.records.refresh(entry.entity, entry.record_id)
+        return self.get(op_id)
+
     def requeue(self, op_id: str) -> None:
         """Back to pending without a failure (it was not sent, or did not land)."""
         self._conn.execute(

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._action("&Export view as CSV…", "Ctrl+E", lambda: self.page.ask_export(), file_menu)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
+        self._build_edit_menu(bar)
         view_menu = bar.addMenu("&View")
         for number, entity in enumerate(BROWSABLE, 1):
             self._action(
@@ -287,6 +288,7 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(True)
         self.key_action.setEnabled(True)
         self.edits = workspace.edits
+        self._attach_pending(workspace, bridge)
         self.editing_ready.emit(workspace.edits)
         bridge.publish_status(workspace.bus.status)
 
@@ -328,6 +330,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.save_state()
         for page in self.pages.values():
             page.shutdown()
@@ -335,3 +340,55 @@ class MainWindow(QMainWindow):
             self._search_box.close()
         super().closeEvent(event)
         self.closed.emit()
+
+    # -------------------------------------------------------------- offline queue
+    # Pending Changes panel, Edit > Undo/Redo, the paused-key banner and the question
+    # before closing with changes waiting (see pending_panel, undo_actions, key_banner).
+
+    def _build_edit_menu(self, bar) -> None:
+        from crmdesk.ui.undo_actions import UndoActions
+
+        menu = next((a.menu() for a in bar.actions() if a.text() == "&Edit"), None)
+        if menu is None:
+            menu = bar.addMenu("&Edit")
+        self.undo_actions = UndoActions(self, menu, self.show_message, self.show_error)
+
+    def _attach_pending(self, workspace, bridge: EventBridge) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        from crmdesk.ui.key_banner import CloseGuard, KeyBanner, install_banner
+        from crmdesk.ui.pending_panel import ClickFilter, PendingPanel, pending_dock
+
+        self.undo_actions.attach(workspace.edits)
+        bridge.records_changed.connect(self.undo_actions.update)
+        self.pending_panel = PendingPanel(
+            self, workspace.edits, workspace.queue, lambda: getattr(self.browse, "formats", None)
+        )
+        self.pending_panel.message.connect(self.show_message)
+        self.pending_dock = pending_dock(self.pending_panel, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.pending_dock)
+        self.pending_dock.hide()
+        for signal in (bridge.records_changed, bridge.status_changed):
+            signal.connect(self.pending_panel.schedule_refresh)
+        toggle = self.pending_dock.toggleViewAction()
+        toggle.setText("&Pending changes")
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        view = next((a.menu() for a in self.menuBar().actions() if a.text() == "&View"), None)
+        if isinstance(view, QMenu):
+            view.addAction(toggle)
+        self.addAction(toggle)
+        ClickFilter(self.status.pending, self.toggle_pending)
+        self.key_banner = KeyBanner(self.ask_key, self)
+        install_banner(self, self.key_banner)
+        bridge.status_changed.connect(self.key_banner.show_status)
+        self.close_guard = CloseGuard(self, workspace.edits)
+
+    def toggle_pending(self) -> None:
+        """Show or hide the Pending Changes panel (the status bar's pending chip)."""
+        dock = getattr(self, "pending_dock", None)
+        if dock is not None:
+            dock.setVisible(not dock.isVisible())
+
+    def _may_close(self) -> bool:
+        guard = getattr(self, "close_guard", None)
+        return guard is None or guard.allow()
