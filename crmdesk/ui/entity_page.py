@@ -414,6 +414,11 @@ class EntityPage(PageTools, QWidget):
         self._reload_force |= reset
         if ids:
             self.model.refresh_ids(ids)
+            # A row that vanished (a delete, a local id replaced by the server's) or a
+            # record created here changes which rows the view holds even when the count
+            # stays the same (one created, one deleted): re-read the view then.
+            if self.model.vanished or any(i < 0 for i in ids):
+                self._reload_force = True
             if self._shown_id in ids:
                 self._detail_task.start(self._show_detail(self._shown_id))
         if not self._recount_timer.isActive():

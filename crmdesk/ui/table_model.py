@@ -90,6 +90,7 @@ class RecordTableModel(QAbstractTableModel):
         self._icon_only = [c.icon_only for c in self.columns]
         self._any_icon_only = any(self._icon_only)
         self.fetches = 0  # block fetches so far (benchmarks and tests read it)
+        self.vanished = 0  # rows the last refresh_ids found gone
 
     # -------------------------------------------------------------- source
 
@@ -127,8 +128,12 @@ class RecordTableModel(QAbstractTableModel):
 
     def refresh_ids(self, ids: Iterable[int]) -> int:
         """Re-read the cached rows of these records (they changed); returns how many rows
-        were refreshed. Rows not in the cache are read fresh when they are next shown."""
+        were refreshed. Rows not in the cache are read fresh when they are next shown.
+
+        ``vanished`` counts the refreshed rows that came back empty (deleted, or a local id
+        the server replaced): the view's rows are stale then, even if its count is not."""
         wanted = set(ids)
+        self.vanished = 0
         if not wanted or self._source is None:
             return 0
         refreshed = 0
@@ -141,6 +146,7 @@ class RecordTableModel(QAbstractTableModel):
             if not hits:
                 continue
             fresh = self._load(number)
+            self.vanished += sum(1 for i in hits if fresh[i] is None)
             self._blocks[number] = fresh
             if number == self._hot_no:
                 self._hot = fresh

@@ -227,3 +227,24 @@ def test_filter_choices_follow_lists_a_sync_changed(qtbot, qloop, browse, ui_ini
     assert page.filters.buttons()["owner_ids"].selected() == (owner,)  # still filtered
     assert page.spec.filter.owner_ids == (owner,)
     assert page.model.rowCount() == shown
+
+
+def test_one_created_and_one_deleted_leave_no_blank_row(qtbot, qloop, browse, ui_ini, store):
+    # The count stays the same, yet the view's rows changed: the page must re-read them.
+    bridge = EventBridge()
+    window = _window(qtbot, browse, ui_ini, bridge=bridge)
+    page = window.page
+    qloop.run(page.settled())
+    count = page.model.rowCount()
+    gone = page.model.id_at(1)  # a row on screen (its block is cached)
+    new_id = store.write_sync(
+        lambda s: s.edits.create(Entity.DEAL, {"name": "Aardvark replacement deal"})
+    )
+    store.write_sync(lambda s: s.edits.delete(Entity.DEAL, gone))
+    bridge.publish_changes(ChangeSet.of(Entity.DEAL, [new_id, gone], ChangeCause.LOCAL_EDIT))
+    qloop.run(page.settled())
+    assert page.model.rowCount() == count
+    ids = [page.model.id_at(row) for row in range(count)]
+    assert gone not in ids
+    assert new_id in ids
+    assert all(page.model.row_at(row) is not None for row in range(count))  # no blank row
