@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -56,30 +57,68 @@ def _when(changed_by: str, changed_at: str) -> str:
     return f"Changed by {who}" + (f", {changed_at}" if changed_at else "")
 
 
+class ChoiceLabel(QLabel):
+    """A value beside its radio button: wraps (a QRadioButton's text cannot), plain text,
+    and a click on it picks the button."""
+
+    def __init__(self, text: str, button: QRadioButton, name: str) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+        self.setWordWrap(True)
+        self.setObjectName(name)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(120)
+        self._button = button
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._button.setChecked(True)
+        super().mouseReleaseEvent(event)
+
+
+def _choice_cell(button: QRadioButton, label: QLabel, caption: str) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(6)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    column = QVBoxLayout()
+    column.setSpacing(1)
+    column.addWidget(label)
+    if caption:
+        column.addWidget(text_label(caption, "conflictWho"))
+    row.addLayout(column, 1)
+    return row
+
+
 class FieldChoice:
     """The widgets of one field in conflict: original, mine, theirs and the choice."""
 
-    def __init__(self, parent: QWidget, grid: QGridLayout, row: int, field) -> None:
+    def __init__(
+        self, parent: QWidget, grid: QGridLayout, row: int, field, *, caption: bool
+    ) -> None:
         self.field = field
         self.group = QButtonGroup(parent)
-        self.mine = QRadioButton(field.mine, parent)
+        self.mine = QRadioButton(parent)
         self.mine.setObjectName(f"mine_{field.field}")
-        self.theirs = QRadioButton(field.theirs, parent)
+        self.mine.setAccessibleName(f"Keep yours: {field.mine}")
+        self.theirs = QRadioButton(parent)
         self.theirs.setObjectName(f"theirs_{field.field}")
-        for button, side in ((self.mine, MINE), (self.theirs, THEIRS)):
-            button.setToolTip(button.text())
-            self.group.addButton(button, side)
+        self.theirs.setAccessibleName(f"Keep the server's: {field.theirs}")
+        self.group.addButton(self.mine, MINE)
+        self.group.addButton(self.theirs, THEIRS)
+        self.mine_label = ChoiceLabel(field.mine, self.mine, f"mineText_{field.field}")
+        self.theirs_label = ChoiceLabel(field.theirs, self.theirs, f"theirsText_{field.field}")
         label = text_label(field.label, "conflictField")
         original = text_label(field.original, "conflictOriginal")
         original.setToolTip("The value before either change")
-        grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(original, row, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.mine, row, 2, Qt.AlignmentFlag.AlignTop)
-        theirs = QVBoxLayout()
-        theirs.setSpacing(1)
-        theirs.addWidget(self.theirs)
-        theirs.addWidget(text_label(_when(field.changed_by, field.changed_at), "conflictWho"))
-        grid.addLayout(theirs, row, 3, Qt.AlignmentFlag.AlignTop)
+        original.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(label, row, 0, top)
+        grid.addWidget(original, row, 1, top)
+        grid.addLayout(_choice_cell(self.mine, self.mine_label, ""), row, 2, top)
+        who = _when(field.changed_by, field.changed_at) if caption else ""
+        grid.addLayout(_choice_cell(self.theirs, self.theirs_label, who), row, 3, top)
 
     @property
     def choice(self) -> Resolution | None:
@@ -118,7 +157,8 @@ class ConflictDialog(QDialog):
         box.addWidget(self.message)
         box.addLayout(self._buttons())
         self.reload()
-        self.resize(760, 420)
+        # as tall as the fields need (a long list scrolls), never a screenful of blank
+        self.resize(860, min(max(self.sizeHint().height(), 260), 640))
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -177,19 +217,25 @@ class ConflictDialog(QDialog):
             return
         count = len(view.fields)
         noun = "field was" if count == 1 else "fields were"
-        who = f" by {view.changed_by}" if view.changed_by else ""
+        # one author and moment for every field (the usual case): say it once, above
+        moments = {(f.changed_by, f.changed_at) for f in view.fields}
+        common = len(moments) == 1
+        who = ""
+        if common:
+            by, at = moments.pop()
+            who = (f" by {by}" if by else "") + (f" ({at})" if at else "")
         intro = (
             f"{count} {noun} changed both here and on the server{who}. "
             "Choose which value to keep for each."
         )
         self._body.addWidget(text_label(intro, "conflictIntro"))
-        self._body.addWidget(self._grid(view), 1)
+        self._body.addWidget(self._grid(view, captions=not common), 1)
         if view.merged:
             self._body.addWidget(self._merged(view))
         self._body.addWidget(text_label(KEPT_NOTE, "conflictNote"))
         self._update_buttons()
 
-    def _grid(self, view) -> QScrollArea:
+    def _grid(self, view, *, captions: bool) -> QScrollArea:
         holder = QWidget()
         holder.setObjectName("conflictGrid")
         grid = QGridLayout(holder)
@@ -199,16 +245,17 @@ class ConflictDialog(QDialog):
         for column, title in enumerate(("Field", "Original", "Yours (here)", "Theirs (server)")):
             grid.addWidget(text_label(title, "conflictHeader", wrap=False), 0, column)
         for row, field in enumerate(view.fields, 1):
-            choice = FieldChoice(holder, grid, row, field)
+            choice = FieldChoice(holder, grid, row, field, caption=captions)
             choice.group.idToggled.connect(lambda *_: self._update_buttons())
             self.choices.append(choice)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 2)
         grid.setColumnStretch(3, 2)
-        grid.setRowStretch(len(view.fields) + 1, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
         scroll.setWidget(holder)
         return scroll
 

@@ -153,8 +153,8 @@ def test_a_conflict_resolved_mine_then_theirs_with_a_restore(qapp, qloop, sandbo
         # mine: the server ends with my value
         await _conflict(app, first, "name", "Mine wins", "Theirs loses")
         dialog = await app.click_resolve(first, "conflict")
-        seen["theirs_shown"] = dialog.findChild(QRadioButton, "theirs_name").text()
-        seen["who"] = dialog.findChild(QLabel, "conflictWho").text()
+        seen["theirs_shown"] = dialog.findChild(QLabel, "theirsText_name").text()
+        seen["who"] = dialog.findChild(QLabel, "conflictIntro").text()
         seen["other_user"] = await app.other_user_name()
         dialog.findChild(QRadioButton, "mine_name").setChecked(True)
         dialog.apply_button.click()
@@ -188,7 +188,7 @@ def test_a_conflict_resolved_mine_then_theirs_with_a_restore(qapp, qloop, sandbo
 
     seen = _run(qapp, qloop, scenario())
     assert seen["theirs_shown"] == "Theirs loses"
-    assert seen["who"].startswith(f"Changed by {seen['other_user']}, ")
+    assert f"on the server by {seen['other_user']} (" in seen["who"]
     assert seen["server_mine"] == "Mine wins"
     assert seen["first_sync"] is RecordSync.SYNCED
     assert seen["local_theirs"] == "their summary"

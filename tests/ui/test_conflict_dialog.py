@@ -64,21 +64,25 @@ def test_the_dialog_shows_each_field_three_ways_and_who_changed_it(qtbot, store,
     _conflict(store)
     dialog = _open(qtbot, ConflictDialog, edits, views, 5)
     assert dialog.isVisible()
-    assert not dialog.isModal() or dialog.windowModality() != Qt.WindowModality.ApplicationModal
-    assert dialog.findChild(QRadioButton, "mine_value").text() == "$1,250.50"
-    assert dialog.findChild(QRadioButton, "theirs_value").text() == "$990.00"
-    assert dialog.findChild(QRadioButton, "mine_user_id").text() == "Ann Admin"
-    assert dialog.findChild(QRadioButton, "theirs_user_id").text() == "Bob Basic"
+    assert dialog.findChild(QLabel, "mineText_value").text() == "$1,250.50"
+    assert dialog.findChild(QLabel, "theirsText_value").text() == "$990.00"
+    assert dialog.findChild(QLabel, "mineText_user_id").text() == "Ann Admin"
+    assert dialog.findChild(QLabel, "theirsText_user_id").text() == "Bob Basic"
     assert sorted(_texts(dialog, "conflictOriginal")) == ["$500.00", "Cleo Closer"]
-    assert _texts(dialog, "conflictWho")[0].startswith("Changed by Bob Basic, 02/20/2026")
-    assert "by Bob Basic" in _texts(dialog, "conflictIntro")[0]
+    # one author and moment for every field: said once, above the fields
+    assert _texts(dialog, "conflictIntro") == [
+        "2 fields were changed both here and on the server by Bob Basic "
+        "(02/20/2026 03:30 PM). Choose which value to keep for each."
+    ]
+    assert _texts(dialog, "conflictWho") == []
     assert _texts(dialog, "mergedField") == ["Name: Mine  (yours, being sent)"]
     assert _texts(dialog, "conflictNote") == [KEPT_NOTE]
     # nothing is decided for the person: Apply waits for a choice on every field
     assert not dialog.apply_button.isEnabled()
     dialog.findChild(QRadioButton, "mine_value").setChecked(True)
     assert not dialog.apply_button.isEnabled()
-    dialog.findChild(QRadioButton, "theirs_user_id").setChecked(True)
+    qtbot.mouseClick(dialog.findChild(QLabel, "theirsText_user_id"), Qt.MouseButton.LeftButton)
+    assert dialog.findChild(QRadioButton, "theirs_user_id").isChecked()
     assert dialog.apply_button.isEnabled()
 
 
@@ -135,7 +139,7 @@ def test_all_theirs_then_history_restores_mine_as_a_pending_edit(qtbot, qloop, s
 def test_crm_text_is_shown_as_plain_text(qtbot, store, edits, views):
     make_conflict(store, 7, {"summary": "<b>mine</b>"}, {"summary": "<img src=x>"})
     dialog = _open(qtbot, ConflictDialog, edits, views, 7)
-    assert dialog.findChild(QRadioButton, "theirs_summary").text() == "<img src=x>"
+    assert dialog.findChild(QLabel, "theirsText_summary").text() == "<img src=x>"
     for label in dialog.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText
 
