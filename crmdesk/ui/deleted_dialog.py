@@ -57,7 +57,6 @@ class DeletedDialog(QDialog):
         self.message = text_label("", "dialogMessage")
         self.message.hide()
         box.addWidget(self.message)
-        box.addStretch(1)
         row = QHBoxLayout()
         self.recreate_button = QPushButton("Recreate as a new record", self)
         self.recreate_button.setObjectName("recreateButton")
@@ -78,7 +77,7 @@ class DeletedDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.close_button)
         box.addLayout(row)
-        self.resize(540, 300)
+        self.resize(560, max(self.sizeHint().height(), 180))
 
     def _busy(self, busy: bool) -> None:
         for button in (self.recreate_button, self.discard_button, self.undo_button):

@@ -221,7 +221,8 @@ class DetailPane(QScrollArea):
                 "History…", f"{count} lost value{'s' if count != 1 else ''} to look at or restore"
             )
             link.setObjectName("historyLink")
-            link.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            # short and never elided: as wide as its words (padding included)
+            link.setMinimumWidth(link.fontMetrics().horizontalAdvance(link.full_text) + 12)
             link.clicked.connect(lambda: self.history_requested.emit(detail.entity, detail.id))
             row.addWidget(link)
         if row.count():

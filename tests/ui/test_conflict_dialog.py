@@ -209,6 +209,7 @@ def test_the_detail_pane_offers_resolve_and_history(qtbot, qloop, store, browse,
     _conflict(store)
     pane = DetailPane()
     qtbot.addWidget(pane)
+    pane.show()
     pane.show_detail(qloop.run(browse.detail(D, 5)))
     assert pane.findChild(QLabel, "syncNote").text().startswith("Changed here and on the server")
     with qtbot.waitSignal(pane.resolve_requested, timeout=1000) as got:
@@ -220,6 +221,8 @@ def test_the_detail_pane_offers_resolve_and_history(qtbot, qloop, store, browse,
     pane.show_detail(qloop.run(browse.detail(D, 5)))
     assert pane.findChild(QPushButton, "resolveButton") is None
     link = pane.findChild(QLabel, "historyLink")
+    pane.resize(300, 700)
+    qtbot.waitUntil(lambda: link.text() == "History…", timeout=1000)  # shown, not elided away
     with qtbot.waitSignal(pane.history_requested, timeout=1000) as got:
         qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
     assert got.args == [D, 5]
