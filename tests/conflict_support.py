@@ -21,6 +21,7 @@ def make_conflict(
     *,
     entity: Entity = Entity.DEAL,
     by: int | None = 2,
+    at: str = THEIRS_AT,
 ) -> str:
     """Edit ``rid`` here (``mine``), let user ``by`` change it on the server (``theirs``),
     then run the push's merge; returns the queued change's op_id."""
@@ -29,7 +30,7 @@ def make_conflict(
     record = store.read().records.get(entity, rid)
     assert record is not None
     assert record.server is not None
-    newer = {**record.server, **theirs, "updated_at": THEIRS_AT}
+    newer = {**record.server, **theirs, "updated_at": at}
     if by is not None:
         newer["updated_by_user_id"] = by
     store.write_sync(lambda s: s.records.upsert_server(entity, [newer]))

@@ -76,8 +76,11 @@ class App:
 
     async def sync(self) -> None:
         """F5, and wait for that run to end."""
+        # F5 is ignored while the window's previous sync request is still settling
+        await self.window._sync_task.wait()
         before = self.window.status.status.last_sync
         self.window.sync_now()
+        assert self.window._sync_task.running
         await self.synced(after=before)
         await self.window.page.settled()
 

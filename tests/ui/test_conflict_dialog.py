@@ -86,6 +86,21 @@ def test_the_dialog_shows_each_field_three_ways_and_who_changed_it(qtbot, store,
     assert dialog.apply_button.isEnabled()
 
 
+def test_fields_changed_by_different_people_say_who_changed_each(qtbot, store, edits, views):
+    make_conflict(store, 8, {"value": "10"}, {"value": "20"}, by=2)
+    make_conflict(
+        store, 8, {"summary": "mine"}, {"summary": "theirs"}, by=3, at="2026/02/21 09:05:00 -0000"
+    )
+    dialog = _open(qtbot, ConflictDialog, edits, views, 8)
+    assert _texts(dialog, "conflictWho") == [
+        "Changed by Bob Basic, 02/20/2026 03:30 PM",
+        "Changed by Cleo Closer, 02/21/2026 09:05 AM",
+    ]
+    assert _texts(dialog, "conflictIntro")[0].startswith(
+        "2 fields were changed both here and on the server. "
+    )
+
+
 def test_apply_resolves_per_field_and_keeps_the_losers(qtbot, qloop, store, edits, views):
     _conflict(store)
     dialog = _open(qtbot, ConflictDialog, edits, views, 5)
