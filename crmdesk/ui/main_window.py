@@ -329,8 +329,9 @@ class MainWindow(QMainWindow):
         else:
             self.resolve_conflict(entity, record_id)
 
-    def _record_dialog(self, kind: str, entity: Entity, record_id: int, factory) -> Any:
-        """Open (or raise) the ``kind`` dialog of one record; None when read-only."""
+    def _record_dialog(self, kind: str, entity: Entity, record_id: int, factory, wire) -> Any:
+        """Open the ``kind`` dialog of one record (``wire`` connects a new one), or raise
+        the one already open; None when the database is read-only."""
         if self.edits is None or self.conflict_views is None:
             self.show_message("Changes cannot be resolved until the account is open for sync.")
             return None
@@ -342,6 +343,7 @@ class MainWindow(QMainWindow):
             dialog.activateWindow()
             return dialog
         dialog = factory(self.edits, self.conflict_views, entity, record_id, self)
+        wire(dialog)
         dialogs[key] = dialog
         dialog.finished.connect(lambda _result: dialogs.pop(key, None))
         dialog.finished.connect(dialog.deleteLater)
@@ -352,9 +354,7 @@ class MainWindow(QMainWindow):
         """The conflict dialog of a record: mine or theirs, field by field."""
         from crmdesk.ui.conflict_dialog import ConflictDialog
 
-        dialog = self._record_dialog("conflict", entity, record_id, ConflictDialog)
-        if dialog is not None and not dialog.property("wired"):
-            dialog.setProperty("wired", True)
+        def wire(dialog: ConflictDialog) -> None:
             dialog.resolved.connect(
                 lambda n: self.show_message(
                     f"Resolved {n} field{'s' if n != 1 else ''}; the values you did not keep "
@@ -362,21 +362,21 @@ class MainWindow(QMainWindow):
                 )
             )
             dialog.history_requested.connect(self.show_history)
-        return dialog
+
+        return self._record_dialog("conflict", entity, record_id, ConflictDialog, wire)
 
     def resolve_deleted(self, entity: Entity, record_id: int) -> Any:
         """The dialog of a record deleted on the server: recreate it, or discard my changes."""
         from crmdesk.ui.deleted_dialog import DeletedDialog
 
-        dialog = self._record_dialog("deleted", entity, record_id, DeletedDialog)
-        if dialog is not None and not dialog.property("wired"):
-            dialog.setProperty("wired", True)
+        def wire(dialog: DeletedDialog) -> None:
             dialog.recreated.connect(self._recreated)
             dialog.discarded.connect(
                 lambda _n: self.show_message("Your changes were discarded (Undo in the dialog).")
             )
             dialog.restored.connect(lambda: self.show_message("Your changes are back."))
-        return dialog
+
+        return self._record_dialog("deleted", entity, record_id, DeletedDialog, wire)
 
     def _recreated(self, entity: Entity, new_id: int) -> None:
         self.show_message(f"The {entity.label.lower()} will be created again with the next sync.")
@@ -386,13 +386,12 @@ class MainWindow(QMainWindow):
         """The record's lost values, to restore."""
         from crmdesk.ui.history_dialog import HistoryDialog
 
-        dialog = self._record_dialog("history", entity, record_id, HistoryDialog)
-        if dialog is not None and not dialog.property("wired"):
-            dialog.setProperty("wired", True)
+        def wire(dialog: HistoryDialog) -> None:
             dialog.restored.connect(
                 lambda label, value: self.show_message(f"{label} restored to {value}.")
             )
-        return dialog
+
+        return self._record_dialog("history", entity, record_id, HistoryDialog, wire)
 
     # -------------------------------------------------------------- closing
 

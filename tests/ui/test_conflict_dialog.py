@@ -262,6 +262,14 @@ def test_the_window_opens_one_dialog_per_record_without_blocking(
     assert isinstance(window.show_history(D, 5), HistoryDialog)
     # the detail pane's button reaches the window
     window.page.detail.resolve_requested.emit(D, 3, "deleted_on_server")
-    dialog.reject()
+    dialog.choose_all(Resolution.MINE)
+
+    async def apply() -> None:
+        dialog.apply()
+        await next_signal(dialog.resolved)
+
+    qloop.run(apply())
+    assert window.status.currentMessage().startswith("Resolved 2 fields;")
     qtbot.waitUntil(lambda: ("conflict", D, 5) not in window._record_dialogs, timeout=2000)
+    assert edits.conflicts(D, 5) == []
     window.close()
