@@ -271,6 +271,17 @@ class ConflictDialog(QDialog):
             layout.addWidget(text_label(line, "mergedField"))
         return box
 
+    def refresh(self) -> None:
+        """The record changed (a sync, another window): show its conflicts now, keeping
+        the choices already made."""
+        if self._task.running:
+            return
+        chosen = {c.field.conflict_id: c.choice for c in self.choices if c.choice is not None}
+        self.reload()
+        for choice in self.choices:
+            if choice.field.conflict_id in chosen:
+                choice.choose(chosen[choice.field.conflict_id])
+
     def _update_buttons(self) -> None:
         busy = self._task.running
         decided = bool(self.choices) and all(c.choice is not None for c in self.choices)

@@ -93,6 +93,11 @@ class HistoryDialog(QDialog):
             self.buttons[value.history_id] = button
         self.table.resizeRowsToContents()
 
+    def refresh(self) -> None:
+        """The record changed: list its lost values again (not while restoring)."""
+        if not self._task.running:
+            self.reload()
+
     def restore(self, history_id: int) -> None:
         """Restore one lost value (a new local edit)."""
         value = next(v for v in self.values if v.history_id == history_id)

@@ -346,9 +346,24 @@ class MainWindow(QMainWindow):
         wire(dialog)
         dialogs[key] = dialog
         dialog.finished.connect(lambda _result: dialogs.pop(key, None))
+        self._follow_record(dialog, entity, record_id)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()  # never exec(): the event loop (and sync) keep running
         return dialog
+
+    def _follow_record(self, dialog, entity: Entity, record_id: int) -> None:
+        """Keep an open dialog current while its record changes (a sync brings a new
+        conflict, another window restores a value)."""
+        refresh = getattr(dialog, "refresh", None)
+        if self.bridge is None or refresh is None:
+            return
+
+        def changed(changes: ChangeSet) -> None:
+            if record_id in changes.ids_of(entity):
+                refresh()
+
+        self.bridge.records_changed.connect(changed)
+        dialog.finished.connect(lambda _result: self.bridge.records_changed.disconnect(changed))
 
     def resolve_conflict(self, entity: Entity, record_id: int) -> Any:
         """The conflict dialog of a record: mine or theirs, field by field."""

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QRadioButton
 
+from crmdesk.domain.changes import ChangeCause, ChangeSet
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.outbox import Resolution
 from crmdesk.domain.sync_status import RecordSync
@@ -20,7 +21,7 @@ from crmdesk.store import Store
 from crmdesk.ui.conflict_dialog import KEPT_NOTE, ConflictDialog
 from crmdesk.ui.deleted_dialog import DeletedDialog
 from crmdesk.ui.history_dialog import HistoryDialog
-from crmdesk.ui.main_window import MainWindow
+from crmdesk.ui.main_window import EventBridge, MainWindow
 from crmdesk.ui.settings import UiSettings
 from tests.conflict_support import delete_on_server, make_conflict
 from tests.ui.qt_helpers import next_signal
@@ -149,6 +150,31 @@ def test_all_theirs_then_history_restores_mine_as_a_pending_edit(qtbot, qloop, s
     assert record.data["value"] == "1250.5"
     assert record.sync is RecordSync.PENDING
     assert history.buttons[value_id].text() == "Restored"
+
+
+def test_an_open_dialog_follows_its_record_keeping_the_choices_made(
+    qtbot, qloop, store, browse, edits, views, tmp_path: Path
+):
+    bridge = EventBridge()
+    window = MainWindow(browse, UiSettings(tmp_path / "ui.ini"), "Test", "acct", bridge=bridge)
+    qtbot.addWidget(window)
+    qloop.run(window.page.settled())
+    window.edits, window.conflict_views = edits, views
+    make_conflict(store, 8, {"value": "10"}, {"value": "20"})
+    dialog = window.resolve_conflict(D, 8)
+    dialog.choose_all(Resolution.THEIRS)
+    # a later sync finds the summary in conflict too
+    make_conflict(
+        store, 8, {"summary": "mine"}, {"summary": "theirs"}, at="2026/02/21 09:05:00 -0000"
+    )
+    bridge.publish_changes(ChangeSet.of(D, [8], ChangeCause.CONFLICT))
+    assert [c.field.field for c in dialog.choices] == ["value", "summary"]
+    assert [c.choice for c in dialog.choices] == [Resolution.THEIRS, None]
+    assert not dialog.apply_button.isEnabled()
+    bridge.publish_changes(ChangeSet.of(D, [9], ChangeCause.CONFLICT))  # another record
+    dialog.reject()
+    bridge.publish_changes(ChangeSet.of(D, [8], ChangeCause.CONFLICT))  # closed: no-op
+    window.close()
 
 
 def test_crm_text_is_shown_as_plain_text(qtbot, store, edits, views):
