@@ -71,6 +71,13 @@ class ChoiceLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(120)
         self._button = button
+        button.toggled.connect(self._mark)
+
+    def _mark(self, chosen: bool) -> None:
+        # the kept value stands out (the stylesheet's [chosen="true"])
+        self.setProperty("chosen", chosen)
+        self.style().unpolish(self)
+        self.style().polish(self)
 
     def mouseReleaseEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

@@ -84,6 +84,8 @@ def test_the_dialog_shows_each_field_three_ways_and_who_changed_it(qtbot, store,
     assert not dialog.apply_button.isEnabled()
     qtbot.mouseClick(dialog.findChild(QLabel, "theirsText_user_id"), Qt.MouseButton.LeftButton)
     assert dialog.findChild(QRadioButton, "theirs_user_id").isChecked()
+    assert dialog.findChild(QLabel, "theirsText_user_id").property("chosen") is True
+    assert not dialog.findChild(QLabel, "mineText_user_id").property("chosen")
     assert dialog.apply_button.isEnabled()
 
 
@@ -299,3 +301,14 @@ def test_the_window_opens_one_dialog_per_record_without_blocking(
     qtbot.waitUntil(lambda: ("conflict", D, 5) not in window._record_dialogs, timeout=2000)
     assert edits.conflicts(D, 5) == []
     window.close()
+
+
+def test_a_disabled_apply_looks_disabled_in_both_themes():
+    from PySide6.QtGui import QPalette
+
+    from crmdesk.ui.style import dark_palette, light_palette
+
+    for palette in (light_palette(), dark_palette()):
+        enabled = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText)
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        assert disabled != enabled
