@@ -330,7 +330,13 @@ def build_detail(
         sections=tuple(s for s in sections if s.fields),
         related=tuple(_related(session, entity, rid, data)),
         badges=badges,
+        lost_values=_lost_values(session, entity, rid),
     )
+
+
+def _lost_values(session: Session, entity: Entity, rid: int) -> int:
+    """How many lost values of the record can still be restored (the "History…" link)."""
+    return sum(1 for item in session.conflicts.history(entity, rid) if item.restored_at is None)
 
 
 def _stamp(value: Any, formats: DisplayFormats) -> str:

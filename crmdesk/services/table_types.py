@@ -223,6 +223,7 @@ class RecordDetail:
     sections: tuple[DetailSection, ...]
     related: tuple[RelatedGroup, ...] = ()
     badges: tuple[tuple[str, str], ...] = field(default=())  # (text, "#rrggbb")
+    lost_values: int = 0  # values in the record's history not restored (conflicts, discards)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from crmdesk.api.params import user_zone
 from crmdesk.domain.errors import CrmError
 from crmdesk.domain.records import Profile
 from crmdesk.services.accounts import Account, AccountRegistry, normalize_base_url
+from crmdesk.services.conflict_view import ConflictViews
 from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.key_index import KeyIndex
@@ -121,6 +122,7 @@ class Workspace:
             store, self.bus, on_queued=self._queued, on_retry=self._retry, zone=self._zone()
         )
         self.queue = QueueView(store)  # the Pending Changes panel's rows
+        self.conflict_views = ConflictViews(store)  # what the conflict dialogs show
         self._closed = False
 
     # ------------------------------------------------------------------ opening

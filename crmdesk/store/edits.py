@@ -258,13 +258,38 @@ class Edits:
                 restored += self._restore_deleted(entity, rid, json.loads(row["snapshot"]))
             for name, value in json.loads(row["patch"]).items():
                 self._history(entity, rid, name, value, "discarded", token)
-        payload = {"removed": removed, "restored": restored}
+        for entity, rid in touched:
+            self._s.records.refresh(entity, rid)
+        payload = {"removed": removed, "restored": restored, "gone": self._drop_gone(touched)}
         self._conn.execute(
             "UPDATE undo_log SET payload = ? WHERE token = ?", (json.dumps(payload), token)
         )
-        for entity, rid in touched:
-            self._s.records.refresh(entity, rid)
         return token
+
+    def _drop_gone(self, touched: set[tuple[Entity, int]]) -> list[dict[str, Any]]:
+        """Remove rows deleted on the server that nothing local keeps any more (their last
+        change was discarded), as a pull removes such rows; returns them for undo."""
+        dropped = []
+        for entity, rid in touched:
+            row = self._conn.execute(
+                f"SELECT gone FROM {_table(entity)} WHERE id = ?", (rid,)
+            ).fetchone()
+            if (
+                row is None
+                or not row[0]
+                or self._rows("entity = ? AND record_id = ?", (entity.value, rid))
+            ):
+                continue
+            if self._conn.execute(
+                "SELECT 1 FROM conflicts WHERE entity = ? AND record_id = ? AND state = 'open'",
+                (entity.value, rid),
+            ).fetchone():
+                continue
+            record = self._s.records.get(entity, rid)
+            server = dict(record.server) if record is not None and record.server else None
+            dropped.append({"entity": entity.value, "id": rid, "server": server})
+            self._s.records.delete_row(entity, rid)
+        return dropped
 
     def _collect(self, row: dict[str, Any], into: list[dict[str, Any]]) -> None:
         if any(r["op_id"] == row["op_id"] for r in into):
@@ -317,6 +342,12 @@ class Edits:
         payload = json.loads(row[0])
         for op_id in payload["restored"]:
             self._s.outbox.remove(op_id)
+        for row in payload.get("gone", []):
+            gone_entity = Entity(row["entity"])
+            self._s.records.set_server(gone_entity, row["id"], row["server"])
+            self._conn.execute(
+                f"UPDATE {_table(gone_entity)} SET gone = 1 WHERE id = ?", (row["id"],)
+            )
         touched: set[tuple[Entity, int]] = set()
         for entry in payload["removed"]:
             self._insert_row(entry)

@@ -91,6 +91,23 @@ def _parent_of(session: Session, entry: OutboxEntry) -> int | None:
     return note if isinstance(note, int) else None
 
 
+def _author(session: Session, server: dict[str, Any]) -> str | None:
+    """Who made the server's latest change, by name (deals say; other records do not)."""
+    user = server.get("updated_by_user")
+    if isinstance(user, dict):
+        parts = (user.get("first_name"), user.get("last_name"))
+        name = " ".join(p for p in parts if isinstance(p, str) and p)
+        if name:
+            return name
+    uid = server.get("updated_by_user_id")
+    found = session.records.get(Entity.USER, uid) if isinstance(uid, int) else None
+    if found is None:
+        return None
+    data = found.data
+    name = " ".join(str(data[k]) for k in ("first_name", "last_name") if data.get(k))
+    return name or None
+
+
 def prepare(session: Session, op_id: str) -> Prepared | None:
     """Decide what to send for ``op_id`` and mark it sending (one transaction).
 
@@ -128,6 +145,7 @@ def prepare(session: Session, op_id: str) -> Prepared | None:
                         op_id,
                         server,
                         merge.conflicts,
+                        changed_by=_author(session, server),
                         changed_at=stamp if isinstance(stamp, str) else None,
                     )
                     changes = ChangeSet.of(entity, [rid], ChangeCause.CONFLICT)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -28,6 +29,11 @@ from crmdesk.domain.sync_status import RecordSync
 from crmdesk.services.table_types import DetailField, RecordDetail
 
 LABEL_WIDTH = 112
+#: Sync states the person resolves from the detail pane, with the button's tooltip.
+RESOLVABLE = {
+    RecordSync.CONFLICT: "Choose, field by field, your value or the server's",
+    RecordSync.DELETED_ON_SERVER: "Recreate it as a new record, or discard your changes",
+}
 
 
 def plain_label(text: str, object_name: str = "", *, wrap: bool = True) -> QLabel:
@@ -107,6 +113,10 @@ class DetailPane(QScrollArea):
     """Shows one record; ``navigate(entity, id)`` asks to open a related record."""
 
     navigate = Signal(object, int)
+    #: the person asks to resolve a conflict / a deletion on the server: (entity, id, sync)
+    resolve_requested = Signal(object, int, str)
+    #: the person asks for the record's lost values: (entity, id)
+    history_requested = Signal(object, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,10 +172,7 @@ class DetailPane(QScrollArea):
                 row.addWidget(chip)
             row.addStretch(1)
             layout.addLayout(row)
-        if detail.sync is not RecordSync.SYNCED and detail.sync_note:
-            note = plain_label(detail.sync_note, "syncNote")
-            note.setProperty("state", detail.sync.value)
-            layout.addWidget(note)
+        self._add_sync_row(layout, detail)
         for section in detail.sections:
             layout.addSpacing(8)
             layout.addWidget(plain_label(section.title, "sectionTitle"))
@@ -189,6 +196,38 @@ class DetailPane(QScrollArea):
                 link.clicked.connect(lambda e=record.entity, i=record.id: self.navigate.emit(e, i))
                 layout.addWidget(link)
         layout.addStretch(1)
+
+    def _add_sync_row(self, layout: QVBoxLayout, detail: RecordDetail) -> None:
+        """The sync note, with "Resolve…" for a conflict or a deletion on the server, and
+        a "History…" link when the record has lost values to restore."""
+        note_shown = detail.sync is not RecordSync.SYNCED and bool(detail.sync_note)
+        if note_shown:
+            note = plain_label(detail.sync_note, "syncNote")
+            note.setProperty("state", detail.sync.value)
+            layout.addWidget(note)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        if detail.sync in RESOLVABLE:
+            button = QPushButton("Resolve…")
+            button.setObjectName("resolveButton")
+            button.setToolTip(RESOLVABLE[detail.sync])
+            button.clicked.connect(
+                lambda: self.resolve_requested.emit(detail.entity, detail.id, detail.sync.value)
+            )
+            row.addWidget(button)
+        if detail.lost_values:
+            count = detail.lost_values
+            link = LinkLabel(
+                "History…", f"{count} lost value{'s' if count != 1 else ''} to look at or restore"
+            )
+            link.setObjectName("historyLink")
+            # short and never elided: as wide as its words (padding included)
+            link.setMinimumWidth(link.fontMetrics().horizontalAdvance(link.full_text) + 12)
+            link.clicked.connect(lambda: self.history_requested.emit(detail.entity, detail.id))
+            row.addWidget(link)
+        if row.count():
+            row.addStretch(1)
+            layout.addLayout(row)
 
     def field_text(self, name: str) -> str | None:
         """The shown text of field ``name`` (tests and accessibility)."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.changes import ChangeSet
 from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.domain.errors import CrmError
-from crmdesk.domain.sync_status import SyncStatus
+from crmdesk.domain.sync_status import RecordSync, SyncStatus
 from crmdesk.ui.entity_page import EntityPage
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ class MainWindow(QMainWindow):
     """The window of one account; ``closed`` fires once it has been closed."""
 
     closed = Signal()
+    #: ConflictViews (what the conflict dialogs show) once attach_sync ran
+    conflict_views: Any = None
     #: the EditService, once the account's workspace is up (a bare database stays read-only)
     editing_ready = Signal(object)
 
@@ -196,6 +198,7 @@ class MainWindow(QMainWindow):
             page.message.connect(self.show_message)
             page.count_changed.connect(self._count_changed)
             page.navigate.connect(self.open_record)
+            self._connect_resolution(page)
             saved = self.settings.geometry(f"splitter_{entity.value}")
             if saved is not None:
                 page.splitter.restoreState(saved)
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(True)
         self.key_action.setEnabled(True)
         self.edits = workspace.edits
+        self.conflict_views = workspace.conflict_views
         self._attach_pending(workspace, bridge)
         self.editing_ready.emit(workspace.edits)
         bridge.publish_status(workspace.bus.status)
@@ -316,6 +320,97 @@ class MainWindow(QMainWindow):
     def show_error(self, error: CrmError) -> None:
         """An error the person can act on, in the status bar."""
         self.show_message(str(error))
+
+    # -------------------------------------------------------------- conflicts and deletions
+
+    def _connect_resolution(self, page: EntityPage) -> None:
+        page.detail.resolve_requested.connect(self._resolve_requested)
+        page.detail.history_requested.connect(self.show_history)
+
+    def _resolve_requested(self, entity: Entity, record_id: int, sync: str) -> None:
+        if sync == RecordSync.DELETED_ON_SERVER.value:
+            self.resolve_deleted(entity, record_id)
+        else:
+            self.resolve_conflict(entity, record_id)
+
+    def _record_dialog(self, kind: str, entity: Entity, record_id: int, factory, wire) -> Any:
+        """Open the ``kind`` dialog of one record (``wire`` connects a new one), or raise
+        the one already open; None when the database is read-only."""
+        if self.edits is None or self.conflict_views is None:
+            self.show_message("Changes cannot be resolved until the account is open for sync.")
+            return None
+        dialogs = self.__dict__.setdefault("_record_dialogs", {})
+        key = (kind, entity, record_id)
+        dialog = dialogs.get(key)
+        if dialog is not None:
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        dialog = factory(self.edits, self.conflict_views, entity, record_id, self)
+        wire(dialog)
+        dialogs[key] = dialog
+        dialog.finished.connect(lambda _result: dialogs.pop(key, None))
+        self._follow_record(dialog, entity, record_id)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # never exec(): the event loop (and sync) keep running
+        return dialog
+
+    def _follow_record(self, dialog, entity: Entity, record_id: int) -> None:
+        """Keep an open dialog current while its record changes (a sync brings a new
+        conflict, another window restores a value)."""
+        refresh = getattr(dialog, "refresh", None)
+        if self.bridge is None or refresh is None:
+            return
+
+        def changed(changes: ChangeSet) -> None:
+            if record_id in changes.ids_of(entity):
+                refresh()
+
+        self.bridge.records_changed.connect(changed)
+        dialog.finished.connect(lambda _result: self.bridge.records_changed.disconnect(changed))
+
+    def resolve_conflict(self, entity: Entity, record_id: int) -> Any:
+        """The conflict dialog of a record: mine or theirs, field by field."""
+        from crmdesk.ui.conflict_dialog import ConflictDialog
+
+        def wire(dialog: ConflictDialog) -> None:
+            dialog.resolved.connect(
+                lambda n: self.show_message(
+                    f"Resolved {n} field{'s' if n != 1 else ''}; the values you did not keep "
+                    "are in the record's history."
+                )
+            )
+            dialog.history_requested.connect(self.show_history)
+
+        return self._record_dialog("conflict", entity, record_id, ConflictDialog, wire)
+
+    def resolve_deleted(self, entity: Entity, record_id: int) -> Any:
+        """The dialog of a record deleted on the server: recreate it, or discard my changes."""
+        from crmdesk.ui.deleted_dialog import DeletedDialog
+
+        def wire(dialog: DeletedDialog) -> None:
+            dialog.recreated.connect(self._recreated)
+            dialog.discarded.connect(
+                lambda _n: self.show_message("Your changes were discarded (Undo in the dialog).")
+            )
+            dialog.restored.connect(lambda: self.show_message("Your changes are back."))
+
+        return self._record_dialog("deleted", entity, record_id, DeletedDialog, wire)
+
+    def _recreated(self, entity: Entity, new_id: int) -> None:
+        self.show_message(f"The {entity.label.lower()} will be created again with the next sync.")
+        self.open_record(entity, new_id)
+
+    def show_history(self, entity: Entity, record_id: int) -> Any:
+        """The record's lost values, to restore."""
+        from crmdesk.ui.history_dialog import HistoryDialog
+
+        def wire(dialog: HistoryDialog) -> None:
+            dialog.restored.connect(
+                lambda label, value: self.show_message(f"{label} restored to {value}.")
+            )
+
+        return self._record_dialog("history", entity, record_id, HistoryDialog, wire)
 
     # -------------------------------------------------------------- closing
 

@@ -67,6 +67,13 @@ def light_palette() -> QPalette:
     p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
     p.setColor(QPalette.ColorRole.Link, ACCENT)
     p.setColor(QPalette.ColorRole.PlaceholderText, QColor("#868b94"))
+    # setColor(role) sets every group: without this a disabled button reads as enabled
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#a3a7ae"))
     return p
 
 

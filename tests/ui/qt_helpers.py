@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 
@@ -18,4 +19,6 @@ async def next_signal(signal: Any, limit: float = 5.0) -> tuple[Any, ...]:
     try:
         return await asyncio.wait_for(future, limit)
     finally:
-        signal.disconnect(received)
+        # the sender may be gone by now (a dialog deleted once it finished)
+        with contextlib.suppress(RuntimeError):
+            signal.disconnect(received)
