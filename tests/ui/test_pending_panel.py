@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.outbox import OpState
 from crmdesk.domain.sync_status import Connection, SyncStatus
+from crmdesk.services.conflict_view import ConflictViews
 from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.queue_types import QueueState
@@ -53,6 +54,7 @@ class Rig:
             set_key=set_key,
             edits=self.edits,
             queue=QueueView(store),
+            conflict_views=ConflictViews(store),
         )
         self.window.attach_sync(workspace, self.bridge)
         self.panel = self.window.pending_panel
