@@ -41,6 +41,7 @@ from crmdesk.api.params import user_zone
 from crmdesk.domain.errors import CrmError
 from crmdesk.domain.records import Profile
 from crmdesk.services.accounts import Account, AccountRegistry, normalize_base_url
+from crmdesk.services.edit_form import EditFormService
 from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.key_index import KeyIndex
@@ -117,6 +118,8 @@ class Workspace:
         self.engine = SyncEngine(store, client, self.bus, sync_options)
         self.sync = SyncService(self.engine, interval=interval)
         self.edits = EditService(store, self.bus, on_queued=self._queued, zone=self._zone())
+        # what the record editor reads (fields, choices, the server's complaints)
+        self.forms = EditFormService(store, zone=self.edits.zone)
         self._closed = False
 
     # ------------------------------------------------------------------ opening
