@@ -17,7 +17,6 @@ indexed reads: a form is built on the GUI thread in a few milliseconds).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -30,9 +29,12 @@ from crmdesk.domain.outbox import OpState
 from crmdesk.domain.patch import read_field
 from crmdesk.domain.sync_status import RecordSync
 from crmdesk.domain.timefmt import parse_date, parse_timestamp
+from crmdesk.services.form_types import Currency, EditForm, FormField, FormSection, Option
 from crmdesk.services.formatting import _NO_CENTS, CURRENCY_SYMBOLS, stage_colour
 from crmdesk.services.record_detail import _LOOKUP_KINDS, _RECORD_TABLES
 from crmdesk.store import Session, Store
+
+__all__ = ["Currency", "EditForm", "EditFormService", "FormField", "FormSection", "Option"]
 
 #: Record tables with more rows than this are searched by name instead of listed.
 LIST_LIMIT = 200
@@ -49,82 +51,6 @@ _TITLE_FIELDS = {
     Entity.PERSON: ("first_name", "last_name"),
     Entity.COMPANY: ("name",),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One choice of a field: the wire value and what the person sees."""
-
-    value: int | str
-    label: str
-    colour: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Currency:
-    """The currency money fields are typed in."""
-
-    code: str | None
-    symbol: str
-    decimals: int
-
-
-@dataclass(frozen=True, slots=True)
-class FormField:
-    """One editor: its spec, the current wire value and the editor's starting text.
-
-    ``options`` lists every choice (lookups, small tables, CHOICE fields); ``search`` names
-    the table to search instead (large tables), and ``selected`` holds the names of the
-    current value(s) of such a field. ``error`` is the server's complaint, if any.
-    """
-
-    spec: FieldSpec
-    value: JSON
-    text: str
-    options: tuple[Option, ...] | None = None
-    search: Ref | None = None
-    selected: tuple[Option, ...] = ()
-    error: str = ""
-
-    @property
-    def name(self) -> str:
-        """The field's wire name."""
-        return self.spec.name
-
-
-@dataclass(frozen=True, slots=True)
-class FormSection:
-    """A titled group of editors (standard fields, then each custom field group)."""
-
-    title: str
-    fields: tuple[FormField, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EditForm:
-    """Everything an editor needs for one record; ``record_id`` None for a new one."""
-
-    entity: Entity
-    record_id: int | None
-    title: str
-    sections: tuple[FormSection, ...]
-    currency: Currency
-    sync: RecordSync = RecordSync.SYNCED
-    errors: tuple[str, ...] = ()  # server complaints that name no field of the form
-    refused_op: str | None = None  # op_id of the refused (needs attention) change
-
-    def field(self, name: str) -> FormField:
-        """The editor of field ``name``; KeyError if the form has none."""
-        for section in self.sections:
-            for found in section.fields:
-                if found.name == name:
-                    return found
-        raise KeyError(name)
-
-    @property
-    def fields(self) -> tuple[FormField, ...]:
-        """Every editor, in form order."""
-        return tuple(f for s in self.sections for f in s.fields)
 
 
 def currency_of(code: str | None) -> Currency:
