@@ -174,9 +174,6 @@ class DateEditor(FieldEditor):
         self.changed.emit()
 
     def _edited(self, _value) -> None:
-        # the calendar of an empty date opens on today, not on 1900
-        if self.edit.date() == _EMPTY_DATE:
-            self.edit.calendarWidget().setSelectedDate(QDate.currentDate())
         self.changed.emit()
 
     def text(self) -> str:
@@ -191,7 +188,6 @@ class DateEditor(FieldEditor):
             if not text.strip():
                 self.edit.setDate(_EMPTY_DATE)
                 self.edit.setTime(QTime(0, 0))
-                self.edit.calendarWidget().setSelectedDate(QDate.currentDate())
                 return
             if self.with_time:
                 found = QDateTime.fromString(text.strip(), "yyyy-MM-dd HH:mm")
