@@ -233,7 +233,7 @@ class ChoiceEditor(FieldEditor):
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(8)
+        self.combo.setMinimumContentsLength(6)
         self.set_options(field.options or (), field.text)
         self.combo.currentIndexChanged.connect(lambda _: self.changed.emit())
         self._box.addWidget(self.combo, 1)

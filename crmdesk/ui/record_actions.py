@@ -23,6 +23,8 @@ from crmdesk.ui.tasks import LatestTask
 
 EDITABLE_PAGES = (Entity.DEAL, Entity.PERSON, Entity.COMPANY)
 UNDO_SECONDS = 12
+#: The detail pane is widened to this while a record is edited (a form needs the room).
+EDITOR_WIDTH = 470
 
 UndoFn = Callable[[], Coroutine[Any, Any, object]]
 
@@ -96,6 +98,7 @@ class PageEditing(QObject):
         self.forms = forms
         self._undo = undo
         self._task = LatestTask(self._error)
+        self._sizes: list[int] | None = None  # the splitter before the editor widened it
         page.detail.editable = True
         page.detail.edit_requested.connect(lambda _entity, rid: self.edit(rid))
         if page.detail.detail is not None:  # show the Edit button on the record shown
@@ -144,13 +147,20 @@ class PageEditing(QObject):
         editor = RecordEditor(form, self.edits, self.forms)
         editor.saved.connect(self._saved)
         editor.cancelled.connect(self.close)
+        sizes = self.page.splitter.sizes()
+        if len(sizes) == 2 and 0 < sizes[1] < EDITOR_WIDTH and sum(sizes) > 2 * EDITOR_WIDTH:
+            self._sizes = sizes
+            self.page.splitter.setSizes([sum(sizes) - EDITOR_WIDTH, EDITOR_WIDTH])
         detail.open_editor(editor)
         editor.focus_first()
         return editor
 
     def close(self) -> None:
-        """Back to the record view."""
+        """Back to the record view (the pane at its width before)."""
         self.page.detail.close_editor()
+        if self._sizes is not None:
+            self.page.splitter.setSizes(self._sizes)
+            self._sizes = None
         self.page.table.setFocus()
 
     def _saved(self, entity: Entity, record_id: int) -> None:

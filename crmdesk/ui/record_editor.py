@@ -92,6 +92,8 @@ class RecordEditor(QWidget):
             rows = QFormLayout()
             rows.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             rows.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            # a narrow pane puts a label above its field instead of cutting the field off
+            rows.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             rows.setHorizontalSpacing(14)
             rows.setVerticalSpacing(5)
             for field in section.fields:
