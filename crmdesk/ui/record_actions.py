@@ -103,6 +103,9 @@ class PageEditing(QObject):
         page.detail.edit_requested.connect(lambda _entity, rid: self.edit(rid))
         if page.detail.detail is not None:  # show the Edit button on the record shown
             page.detail.show_detail(page.detail.detail)
+        from crmdesk.ui.inline_edit import InlineEditing
+
+        self.inline = InlineEditing(self)
 
     @property
     def editor(self) -> RecordEditor | None:

@@ -262,3 +262,57 @@ def test_large_tables_are_picked_by_typing(qloop, window, store, monkeypatch):
     patch = store.read().outbox.entries(entity=D, record_id=7)[0].patch
     assert patch["company_id"] is None
     assert len(patch["person_ids"]) == 2
+
+
+def _cell(page, record_id: int, key: str):
+    for row in range(page.model.rowCount()):
+        if page.model.id_at(row) == record_id:
+            return page.model.index(row, page.model.column_of(key))
+    raise AssertionError(record_id)
+
+
+def test_a_deal_value_is_edited_in_its_cell(qtbot, qloop, window, store):
+    page = _select(qloop, window, D, 7)
+    page.table.setCurrentIndex(_cell(page, 7, "value"))
+    _press(qtbot, page.table, Qt.Key.Key_F2, Qt.KeyboardModifier.ShiftModifier)
+    line = page.editing.inline.line
+    assert line is not None
+    assert line.text() == "700.00"
+    line.setText("2,500")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qloop.run(page.editing.inline.settled())
+    qloop.run(page.settled())
+    assert page.editing.inline.line is None
+    assert [dict(e.patch) for e in store.read().outbox.entries()] == [{"value": "2500"}]
+    row = _row(page, 7)
+    assert row.text[page.model.column_of("value")] == "$2,500.00"
+    assert row.sync is RecordSync.PENDING
+
+
+def test_escape_leaves_a_cell_unchanged_and_other_columns_are_not_edited_inline(
+    qtbot, qloop, window, store
+):
+    page = _select(qloop, window, D, 7)
+    page.table.setCurrentIndex(_cell(page, 7, "name"))
+    line = page.editing.inline.start()
+    line.setText("Changed my mind")
+    qtbot.keyClick(line, Qt.Key.Key_Escape)
+    assert page.editing.inline.line is None
+    page.table.setCurrentIndex(_cell(page, 7, "stage"))
+    assert page.editing.inline.start() is None
+    qloop.run(page.settled())
+    assert store.read().outbox.entries() == []
+
+
+def test_a_bad_cell_value_opens_the_record_editor_with_the_typed_text(qtbot, qloop, window, store):
+    page = _select(qloop, window, D, 7)
+    page.table.setCurrentIndex(_cell(page, 7, "value"))
+    line = page.editing.inline.start()
+    line.setText("seven hundred")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qloop.run(page.editing.inline.settled())
+    editor = page.detail.editor
+    assert editor is not None
+    assert editor.editors["value"].text() == "seven hundred"
+    assert editor.error_text("value") == "Value must be an amount, like 1250.50"
+    assert store.read().outbox.entries() == []
