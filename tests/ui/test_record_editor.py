@@ -316,3 +316,27 @@ def test_a_bad_cell_value_opens_the_record_editor_with_the_typed_text(qtbot, qlo
     assert editor.editors["value"].text() == "seven hundred"
     assert editor.error_text("value") == "Value must be an amount, like 1250.50"
     assert store.read().outbox.entries() == []
+
+
+def test_a_record_never_synced_is_dropped_and_undo_brings_it_back(
+    qtbot, qloop, window, store, qtmodeltester
+):
+    page = window.show_page(C)
+    qloop.run(page.settled())
+    editor = page.editing.new()
+    editor.editors["name"].line.setText("Short-lived Ltd")
+    assert qloop.run(editor.save_now()) is True
+    qloop.run(page.settled())
+    new_id = page.current_id()
+    assert new_id < 0
+    qloop.run(page.editing.delete_now(new_id, "Short-lived Ltd"))
+    qloop.run(page.settled())
+    assert _row(page, new_id) is None
+    assert store.read().outbox.entries(entity=C) == []  # nothing to tell the server
+    qtmodeltester.check(page.model)
+    window.record_menu.undo.button.click()
+    qloop.run(window.record_menu.undo.settled())
+    qloop.run(page.settled())
+    assert _row(page, new_id).sync is RecordSync.NOT_CREATED
+    assert [e.kind for e in store.read().outbox.entries(entity=C)] == [OpKind.CREATE]
+    qtmodeltester.check(page.model)
