@@ -188,6 +188,9 @@ class DateEditor(FieldEditor):
             if not text.strip():
                 self.edit.setDate(_EMPTY_DATE)
                 self.edit.setTime(QTime(0, 0))
+                # the calendar of an empty date opens on this month, not on January 1900
+                today = QDate.currentDate()
+                self.edit.calendarWidget().setCurrentPage(today.year(), today.month())
                 return
             if self.with_time:
                 found = QDateTime.fromString(text.strip(), "yyyy-MM-dd HH:mm")
@@ -239,8 +242,12 @@ class ChoiceEditor(FieldEditor):
         self._box.addWidget(self.combo, 1)
 
     def set_options(self, options, text: str | None = None) -> None:
-        """Replace the choices, keeping the current one when it is still there."""
-        keep = self.text() if text is None else text
+        """Replace the choices, keeping the current one when it is still there (none
+        when ``text`` is None and it is not)."""
+        keep = text
+        if keep is None:
+            current = self.text()
+            keep = current if any(str(o.value) == current for o in options) else ""
         with QSignalBlocker(self.combo):
             self.combo.clear()
             if not self.field.spec.required:

@@ -340,3 +340,46 @@ def test_a_record_never_synced_is_dropped_and_undo_brings_it_back(
     assert _row(page, new_id).sync is RecordSync.NOT_CREATED
     assert [e.kind for e in store.read().outbox.entries(entity=C)] == [OpKind.CREATE]
     qtmodeltester.check(page.model)
+
+
+def test_the_stages_offered_follow_the_pipeline_chosen(qloop, window, store):
+    from crmdesk.domain.records import LookupItem
+
+    def pipelines(s):
+        s.lookups.replace(
+            "deal_pipelines",
+            [LookupItem("deal_pipelines", 10, "Sales"), LookupItem("deal_pipelines", 20, "Trials")],
+        )
+        s.lookups.replace(
+            "deal_stages",
+            [
+                LookupItem("deal_stages", 4, "Won", percent=100, parent_id=10),
+                LookupItem("deal_stages", 5, "Trial running", percent=30, parent_id=20),
+            ],
+        )
+
+    store.write_sync(pipelines)
+    page = _select(qloop, window, D, 7)
+    editor = page.editing.edit()
+    stage = editor.editors["deal_stage_id"]
+    assert stage.combo.currentText() == "Won (100%)"
+    pipeline = editor.editors["deal_pipeline_id"]
+    pipeline.combo.setCurrentIndex(pipeline.combo.findData("20"))
+    labels = [stage.combo.itemText(i) for i in range(stage.combo.count())]
+    assert labels == ["—", "Trial running (30%)"]
+    assert stage.text() == ""  # Won is not a stage of that pipeline
+    stage.combo.setCurrentIndex(stage.combo.findData("5"))
+    assert qloop.run(editor.save_now()) is True
+    patch = dict(store.read().outbox.entries(entity=D, record_id=7)[0].patch)
+    assert patch == {"deal_pipeline_id": 20, "deal_stage_id": 5}
+
+
+def test_an_empty_date_opens_its_calendar_on_this_month(qloop, window):
+    from PySide6.QtCore import QDate
+
+    page = _select(qloop, window, D, 7)
+    editor = page.editing.edit()
+    closed = editor.editors["closed_time"]
+    assert closed.text() == ""
+    calendar = closed.edit.calendarWidget()
+    assert calendar.yearShown() == QDate.currentDate().year()
