@@ -216,7 +216,13 @@ def test_a_refused_value_shows_by_its_field_and_delete_can_be_undone(
         seen["error_shown"] = editor.findChild(
             type(editor.form_error), "error_company_id"
         ).isVisible()
-        editor.cancel()
+        # fixing the field in the editor sends the fix in place of the refused change
+        editor.editors["company_id"].set_text("")
+        assert await editor.save_now()
+        window.sync_now()
+        await _status(window, lambda s: s.needs_attention == 0 and s.pending == 0, 60)
+        seen["fixed_queue"] = window.edits.outbox(Entity.DEAL, deal.id)
+        seen["fixed_id"] = deal.id
         # delete, then undo: the row leaves at once and comes back
         other = page.model.row_at(2)
         page.show_record(other.id)
@@ -248,6 +254,8 @@ def test_a_refused_value_shows_by_its_field_and_delete_can_be_undone(
     assert seen["editor_open"]
     assert seen["company_error"] == "Company is invalid"
     assert seen["error_shown"]
+    assert seen["fixed_queue"] == []
+    assert _server(sandbox, f"/deals/{seen['fixed_id']}")["company_id"] is None
     assert seen["gone"]
     assert seen["rows_after_delete"] == 1
     assert seen["offered"]
