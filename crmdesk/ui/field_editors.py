@@ -368,6 +368,8 @@ class MultiEditor(FieldEditor):
             self.picker.line.setPlaceholderText("Type to add…")
             self.picker.changed.connect(self._picked)
             column.addWidget(self.picker)
+            # a searched list with nothing in it yet is just its "Type to add" line
+            self.list.setVisible(self.list.count() > 0)
         self._box.addLayout(column, 1)
 
     def _add(self, option: Option, checked: bool) -> None:
@@ -388,6 +390,7 @@ class MultiEditor(FieldEditor):
                 break
         else:
             self._add(option, True)
+            self.list.show()
             rows = min(self.list.count(), 5)
             self.list.setFixedHeight(rows * (self.fontMetrics().height() + 6) + 6)
         self.picker.choose(None)
