@@ -10,6 +10,7 @@ choices; record and lookup names come from it, never from the store directly.
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, QDateTime, QSignalBlocker, QStringListModel, Qt, QTime, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,10 +32,21 @@ from PySide6.QtWidgets import (
 
 from crmdesk.domain.fields import FieldType
 from crmdesk.services.form_types import Currency, FormField, Option
+from crmdesk.ui.style import is_dark, tokens
 
 _EMPTY_DATE = QDate(1900, 1, 1)  # the date editors' "no date" (shown as a dash)
 _NONE = "—"
 _ID = Qt.ItemDataRole.UserRole
+
+
+def _lift(widget: QWidget) -> None:
+    """Give a spin or date box a field colour a shade off the pane's in a dark theme:
+    Fusion draws their frame darker than the window, which vanishes on the dark base
+    (a stylesheet border would drop their arrows)."""
+    palette = widget.palette()
+    if is_dark(palette):
+        palette.setColor(QPalette.ColorRole.Base, QColor(tokens(palette, True)["hover"]))
+        widget.setPalette(palette)
 
 
 class FieldEditor(QWidget):
@@ -128,6 +140,7 @@ class PercentEditor(FieldEditor):
         self.spin.setRange(-1, 100)
         self.spin.setSpecialValueText(_NONE)
         self.spin.setSuffix("%")
+        _lift(self.spin)
         self.set_text(field.text)
         self.spin.valueChanged.connect(lambda _: self.changed.emit())
         self._box.addWidget(self.spin)
@@ -158,6 +171,7 @@ class DateEditor(FieldEditor):
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm" if with_time else "yyyy-MM-dd")
         self.edit.setMinimumDate(_EMPTY_DATE)
         self.edit.setSpecialValueText(_NONE)
+        _lift(self.edit)
         clear = QToolButton(self)
         clear.setObjectName("clearDate")
         clear.setText("×")
