@@ -360,6 +360,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.record_menu.confirm_close():  # an editor holds unsaved typing
+            event.ignore()
+            return
         self.save_state()
         for page in self.pages.values():
             page.shutdown()

@@ -119,7 +119,8 @@ class PageEditing(QObject):
     # -------------------------------------------------------------- edit and create
 
     def edit(self, record_id: int | None = None) -> RecordEditor | None:
-        """Open a record (the current row by default) in the editor."""
+        """Open a record (the current row by default) in the editor; None when there is
+        no such record or another record's editor has unsaved changes."""
         rid = self.page.current_id() if record_id is None else record_id
         if rid is None:
             self.message.emit(f"Select a {self.entity.label.lower()} to edit.")
@@ -134,16 +135,18 @@ class PageEditing(QObject):
             return None
         return self._open(form)
 
-    def new(self) -> RecordEditor:
-        """Open an empty editor for a new record."""
+    def new(self) -> RecordEditor | None:
+        """Open an empty editor for a new record (None while another one has changes)."""
         return self._open(self.forms.form(self.entity))
 
-    def _open(self, form) -> RecordEditor:
+    def _open(self, form) -> RecordEditor | None:
         if self.editor is not None:
-            # a second editor would drop what was typed in the first: keep the first
-            self.editor.focus_first()
-            self.message.emit("Save or cancel the record being edited first.")
-            return self.editor
+            if self.editor.changed_texts():
+                # a second editor would drop what was typed in the first: keep the first
+                self.editor.focus_first()
+                self.message.emit("Save or cancel the record being edited first.")
+                return None
+            self.close()  # nothing typed there: just move on
         detail = self.page.detail
         if detail.isHidden():
             detail.show()
@@ -256,6 +259,7 @@ class RecordMenu(QObject):
             "&Delete…", QKeySequence.StandardKey.Delete, lambda: self._on_page("delete")
         )
         self.undo = UndoOffer(window.status, window.show_error)
+        self._closing = LatestTask(window.show_error)
         self.set_enabled(False)
 
     def _add(self, text: str, keys, slot) -> QAction:
@@ -278,6 +282,39 @@ class RecordMenu(QObject):
         self.edit_action.setText(f"&Edit {noun}…")
         self.delete_action.setText(f"&Delete {noun}…")
         self.set_enabled(editing is not None)
+
+    def unsaved(self) -> list[RecordEditor]:
+        """Open editors with changes not saved yet."""
+        editors = (getattr(p, "editing", None) for p in self.window.pages.values())
+        return [
+            e.editor for e in editors if e is not None and e.editor and e.editor.changed_texts()
+        ]
+
+    def confirm_close(self) -> bool:
+        """True when the window may close: no unsaved editor, or the person chose to
+        discard. Choosing Save saves them and closes the window once all are queued."""
+        dirty = self.unsaved()
+        if not dirty:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window,
+            "Unsaved changes",
+            "A record being edited has changes that are not saved. Save them?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        if answer == buttons.Discard:
+            return True
+        if answer == buttons.Save:
+            self._closing.start(self._save_then_close(dirty))
+        return False
+
+    async def _save_then_close(self, dirty: list[RecordEditor]) -> None:
+        for editor in dirty:
+            if not await editor.save_now():
+                return  # its problems are shown in red; the window stays open
+        self.window.close()
 
     def _on_page(self, what: str) -> None:
         editing = getattr(self.window.page, "editing", None)

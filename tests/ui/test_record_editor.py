@@ -4,6 +4,7 @@ creating, deleting with Undo, and the server's complaints next to their fields."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,7 +39,7 @@ D, P, C = Entity.DEAL, Entity.PERSON, Entity.COMPANY
 
 
 @pytest.fixture
-def window(qtbot, qloop, browse, store, tmp_path: Path) -> MainWindow:
+def window(qtbot, qloop, browse, store, tmp_path: Path) -> Iterator[MainWindow]:
     bridge = EventBridge()
     bus = EventBus()
     edits = EditService(store, bus)
@@ -50,11 +51,18 @@ def window(qtbot, qloop, browse, store, tmp_path: Path) -> MainWindow:
         set_key=None,
     )
     shown = MainWindow(browse, UiSettings(tmp_path / "ui.ini"), "Test", "acct", bridge=bridge)
-    qtbot.addWidget(shown)
     shown.show()
     qloop.run(shown.page.settled())
     shown.attach_sync(workspace, bridge)
-    return shown
+    yield shown
+    # an editor left with typing would ask before the window closes (a modal box)
+    for page in shown.pages.values():
+        qloop.run(page.settled())
+        editing = getattr(page, "editing", None)
+        if editing is not None and editing.editor is not None:
+            editing.editor.cancel()
+    shown.close()  # not qtbot.addWidget: it closes the window before this teardown
+    shown.deleteLater()
 
 
 def _select(qloop, window: MainWindow, entity: Entity, record_id: int):
@@ -316,6 +324,7 @@ def test_a_bad_cell_value_opens_the_record_editor_with_the_typed_text(qtbot, qlo
     assert editor.editors["value"].text() == "seven hundred"
     assert editor.error_text("value") == "Value must be an amount, like 1250.50"
     assert store.read().outbox.entries() == []
+    editor.cancel()
 
 
 def test_a_record_never_synced_is_dropped_and_undo_brings_it_back(
@@ -383,3 +392,23 @@ def test_an_empty_date_opens_its_calendar_on_this_month(qloop, window):
     assert closed.text() == ""
     calendar = closed.edit.calendarWidget()
     assert calendar.yearShown() == QDate.currentDate().year()
+
+
+def test_closing_the_window_with_unsaved_typing_asks_first(qloop, window, store, monkeypatch):
+    page = _select(qloop, window, D, 7)
+    editor = page.editing.edit()
+    editor.editors["name"].line.setText("Typed, not saved")
+    answers = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    assert window.close() is False  # Cancel: the window and the typing stay
+    assert window.isVisible()
+    assert editor.editors["name"].text() == "Typed, not saved"
+    # a second editor elsewhere is refused while this one has changes
+    assert page.editing.edit(8) is None
+    answers.append(QMessageBox.StandardButton.Save)
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
+    window.close()
+    qloop.run(window.record_menu._closing.wait())
+    assert closed == [True]
+    assert dict(store.read().outbox.entries()[0].patch) == {"name": "Typed, not saved"}
