@@ -42,6 +42,7 @@ from crmdesk.domain.errors import CrmError
 from crmdesk.domain.records import Profile
 from crmdesk.services.accounts import Account, AccountRegistry, normalize_base_url
 from crmdesk.services.conflict_view import ConflictViews
+from crmdesk.services.edit_form import EditFormService
 from crmdesk.services.edits import EditService
 from crmdesk.services.events import EventBus
 from crmdesk.services.key_index import KeyIndex
@@ -123,6 +124,8 @@ class Workspace:
         )
         self.queue = QueueView(store)  # the Pending Changes panel's rows
         self.conflict_views = ConflictViews(store)  # what the conflict dialogs show
+        # what the record editor reads (fields, choices, the server's complaints)
+        self.forms = EditFormService(store, zone=self.edits.zone)
         self._closed = False
 
     # ------------------------------------------------------------------ opening

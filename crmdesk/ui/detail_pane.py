@@ -3,8 +3,8 @@ by their custom field groups, and links to related records.
 
 CRM text is always shown as plain text (a name like ``<img src=x>`` is just text); the few
 links (email, web, phone) escape their text before it enters a rich-text label. Editing
-(a later issue) will swap the value labels for editors; the layout already keeps one row
-per field with its wire name as the object name.
+swaps the pane's content for a record editor (``open_editor``); while it is open, records
+shown meanwhile are remembered and appear when it closes, so nothing typed is replaced.
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ class DetailPane(QScrollArea):
     resolve_requested = Signal(object, int, str)
     #: the person asks for the record's lost values: (entity, id)
     history_requested = Signal(object, int)
+    #: The Edit button was clicked (the record shown).
+    edit_requested = Signal(object, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,7 +128,32 @@ class DetailPane(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(260)
         self.detail: RecordDetail | None = None
+        self.editable = False  # an Edit button on records (once editing is available)
+        self.editor: QWidget | None = None
+        self._parked: tuple[str, object] | None = None  # what to show once editing ends
         self.show_message("Select a row to see its details.")
+
+    # -------------------------------------------------------------- editing
+
+    def open_editor(self, editor: QWidget) -> None:
+        """Show ``editor`` instead of the record (the pane owns it from now on)."""
+        self._parked = ("detail", self.detail) if self.detail is not None else None
+        self.editor = editor
+        self.setWidget(editor)
+        self.verticalScrollBar().setValue(0)
+
+    def close_editor(self) -> None:
+        """Back to the record (or to what was shown meanwhile)."""
+        if self.editor is None:
+            return
+        self.editor = None
+        parked, self._parked = self._parked, None
+        if parked is None:
+            self.show_message("Select a row to see its details.")
+        elif parked[0] == "detail":
+            self.show_detail(parked[1])  # type: ignore[arg-type]
+        else:
+            self.show_message(str(parked[1]))
 
     def _fresh(self) -> QVBoxLayout:
         body = QWidget()
@@ -139,6 +166,9 @@ class DetailPane(QScrollArea):
 
     def show_message(self, text: str) -> None:
         """A placeholder text instead of a record."""
+        if self.editor is not None:
+            self._parked = ("message", text)
+            return
         self.detail = None
         layout = self._fresh()
         layout.addStretch(1)
@@ -152,10 +182,23 @@ class DetailPane(QScrollArea):
         if detail is None:
             self.show_message("This record is no longer in the local database.")
             return
+        if self.editor is not None:
+            self._parked = ("detail", detail)
+            return
         self.detail = detail
         layout = self._fresh()
         kind = plain_label(detail.entity.label.upper(), "detailKind")
-        layout.addWidget(kind)
+        if self.editable:
+            top = QHBoxLayout()
+            top.addWidget(kind, 1)
+            edit = QPushButton("Edit", self)
+            edit.setObjectName("editButton")
+            edit.setToolTip(f"Edit this {detail.entity.label.lower()} (F2)")
+            edit.clicked.connect(lambda: self.edit_requested.emit(detail.entity, detail.id))
+            top.addWidget(edit)
+            layout.addLayout(top)
+        else:
+            layout.addWidget(kind)
         layout.addWidget(plain_label(detail.title, "detailTitle"))
         if detail.subtitle:
             layout.addWidget(plain_label(detail.subtitle, "detailSubtitle"))

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._sync_task = LatestTask(self.show_error)
         self._account_key = account_key
         self.edits: Any = None  # EditService once attach_sync ran; None: read-only
+        self.forms: Any = None  # EditFormService (what the record editor reads), likewise
         # Pages are built when first shown: only the first one stands between launch and
         # the first painted table.
         self.pages: dict[Entity, EntityPage] = {}
@@ -178,6 +179,9 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(self._sync_now is not None)
         self.key_action = self._action("Enter &API key…", None, self.ask_key, sync_menu)
         self.key_action.setEnabled(self._set_key is not None)
+        from crmdesk.ui.record_actions import RecordMenu
+
+        self.record_menu = RecordMenu(self)
 
     def _restore(self) -> None:
         geometry = self.settings.geometry("geometry")
@@ -205,7 +209,18 @@ class MainWindow(QMainWindow):
             page.detail.setVisible(self.detail_action.isChecked())
             self.pages[entity] = page
             self.stack.addWidget(page)
+            self._enable_editing(page)
         return page
+
+    def _enable_editing(self, page: EntityPage) -> None:
+        from crmdesk.ui.record_actions import EDITABLE_PAGES, PageEditing
+
+        if self.edits is None or self.forms is None or page.entity not in EDITABLE_PAGES:
+            return
+        if getattr(page, "editing", None) is None:
+            editing = PageEditing(page, self.edits, self.forms, self.record_menu.undo)
+            editing.message.connect(self.show_message)
+            page.editing = editing  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- navigation
 
@@ -223,7 +238,19 @@ class MainWindow(QMainWindow):
         self.nav.button(BROWSABLE.index(entity) + 1).setChecked(True)
         page.activate()
         self.status.show_rows(page.count_label.text())
+        self.record_menu.page_shown(entity, getattr(page, "editing", None))
         return page
+
+    def edit_record(self, entity: Entity, record_id: int) -> Any:
+        """Open a record in the editor, with the server's complaints (a refused change)
+        next to their fields; returns the editor (None when editing is not available)."""
+        page = self.show_page(entity)
+        editing = getattr(page, "editing", None)
+        if editing is None:
+            self.show_message("Editing is available once the account is open.")
+            return None
+        page.show_record(record_id)
+        return editing.edit(record_id)
 
     def open_record(self, entity: Entity, record_id: int) -> None:
         """Show a record: its page, its row, its details."""
@@ -293,6 +320,10 @@ class MainWindow(QMainWindow):
         self.edits = workspace.edits
         self.conflict_views = workspace.conflict_views
         self._attach_pending(workspace, bridge)
+        self.forms = getattr(workspace, "forms", None)
+        for page in self.pages.values():
+            self._enable_editing(page)
+        self.record_menu.page_shown(self.page.entity, getattr(self.page, "editing", None))
         self.editing_ready.emit(workspace.edits)
         bridge.publish_status(workspace.bus.status)
 
@@ -316,6 +347,9 @@ class MainWindow(QMainWindow):
         for entity, page in self.pages.items():
             if changes.touches(entity):
                 page.apply_changes(changes.ids_of(entity), entity in changes.reset)
+                editing = getattr(page, "editing", None)
+                if editing is not None:
+                    editing.follow(changes)
 
     def show_error(self, error: CrmError) -> None:
         """An error the person can act on, in the status bar."""
@@ -425,7 +459,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._may_close():
+        # unsaved typing in an editor first (saving it queues one more change), then the
+        # question about changes waiting to be sent
+        if not self.record_menu.confirm_close() or not self._may_close():
             event.ignore()
             return
         self.save_state()

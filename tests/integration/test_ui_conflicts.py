@@ -4,22 +4,18 @@ dialogs the detail pane opens, with the outcome checked on the server."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QRadioButton
+from PySide6.QtWidgets import QLabel, QPushButton, QRadioButton
 
-from crmdesk.app.gui import run_account
 from crmdesk.domain.entities import Entity
-from crmdesk.domain.sync_status import Connection, RecordSync
-from crmdesk.services.accounts import AccountRegistry
-from crmdesk.services.paths import default_paths
-from crmdesk.services.secrets import SecretStore
+from crmdesk.domain.sync_status import RecordSync
 from tests.integration.sync_support import server_record
+from tests.integration.ui_app import AppRun, synced
 from tests.ui.qt_helpers import next_signal
 
 pytestmark = pytest.mark.slow
@@ -27,56 +23,22 @@ pytestmark = pytest.mark.slow
 D = Entity.DEAL
 
 
-class App:
+class App(AppRun):
     """The app window of one account on the sandbox, and the other user's hands."""
 
     def __init__(self, sandbox: Any, tmp_path: Path) -> None:
+        super().__init__(sandbox.base_url, tmp_path / "profile")
         self.sandbox = sandbox
-        self.paths = default_paths(tmp_path / "profile").ensure()
-        self.registry = AccountRegistry(self.paths.accounts_file)
-        self.account = self.registry.add("Sandbox", sandbox.base_url)
-        self.secrets = SecretStore(environ={})
-        self.window: Any = None
-        self._run: asyncio.Future[int] | None = None
 
-    async def open(self) -> Any:
-        await self.secrets.put(self.account.id, self.sandbox.admin_key, remember=False)
-        opened: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._run = asyncio.ensure_future(
-            run_account(
-                self.paths,
-                self.registry,
-                self.secrets,
-                self.account,
-                client_options={"rate_limit": None},
-                on_window=opened.set_result,
-            )
-        )
-        self.window = await asyncio.wait_for(opened, 30)
+    async def open(self, api_key: str | None = None) -> Any:
+        window = await super().open(api_key or self.sandbox.admin_key)
         await self.synced()
-        await self.window.page.settled()
-        return self.window
-
-    async def close(self) -> int:
-        self.window.close()
-        # Changes still queued (a restored value): the window asks first; close anyway.
-        box = self.window.findChild(QMessageBox, "pendingCloseBox")
-        if box is not None and box.isVisible():
-            box.findChild(QPushButton, "closeAnyway").click()
-        assert self._run is not None
-        return await asyncio.wait_for(self._run, 30)
+        await window.page.settled()
+        return window
 
     async def synced(self, after: Any = None, limit: float = 60.0) -> Any:
         """Wait for the end of a sync run later than ``after``; returns its time."""
-        status = self.window.status.status
-        while not (
-            status is not None
-            and status.connection is Connection.IDLE
-            and status.last_sync is not None
-            and (after is None or status.last_sync > after)
-        ):
-            (status,) = await next_signal(self.window.bridge.status_changed, limit)
-        return status.last_sync
+        return await synced(self.window, after, limit)
 
     async def sync(self) -> None:
         """F5, and wait for that run to end."""

@@ -12,14 +12,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from crmdesk.app.gui import run_account
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.sync_status import Connection
-from crmdesk.services.accounts import AccountRegistry
-from crmdesk.services.paths import default_paths
-from crmdesk.services.secrets import SecretStore
 from tests.integration.sync_support import FAST, server_find, server_record
-from tests.ui.qt_helpers import next_signal
+from tests.integration.ui_app import AppRun, status_until, synced
 
 pytestmark = pytest.mark.slow
 
@@ -27,9 +23,9 @@ D = Entity.DEAL
 NEW_ADMIN_KEY = "replaced-admin-key-0123456789"
 
 
-class App:
-    """One crmdesk profile (data folder, account, keyring) against a sandbox that can be
-    stopped and started again on the same port and database file."""
+class App(AppRun):
+    """One crmdesk profile against a sandbox that can be stopped and started again on the
+    same port and database file."""
 
     def __init__(self, qapp, sandbox_factory, tmp_path: Path) -> None:
         self.qapp = qapp
@@ -37,57 +33,13 @@ class App:
         self.db = str(tmp_path / "crm.db")
         self.sandbox = sandbox_factory(db=self.db)
         self.port = self.sandbox.port
-        self.paths = default_paths(tmp_path / "profile").ensure()
-        self.registry = AccountRegistry(self.paths.accounts_file)
-        self.account = self.registry.add("Sandbox", self.sandbox.base_url)
-        self.secrets = SecretStore(environ={})
-        self.run: asyncio.Future | None = None
+        super().__init__(self.sandbox.base_url, tmp_path / "profile", {"retry": FAST})
 
     def stop_server(self) -> None:
         self.sandbox.stop()
 
     def start_server(self, **options: Any) -> None:
         self.sandbox = self.factory(db=self.db, port=self.port, **options)
-
-    async def open(self) -> Any:
-        opened: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.run = asyncio.ensure_future(
-            run_account(
-                self.paths,
-                self.registry,
-                self.secrets,
-                self.registry.get("Sandbox"),
-                client_options={"rate_limit": None, "retry": FAST},
-                on_window=opened.set_result,
-            )
-        )
-        window = await asyncio.wait_for(opened, 30)
-        await window.page.settled()
-        while window.edits is None:
-            await next_signal(window.editing_ready, 30)
-        return window
-
-
-async def status_until(window, check, limit: float = 60.0):
-    """Wait for a status snapshot for which ``check`` is true; returns it."""
-    status = window.status.status
-    while status is None or not check(status):
-        (status,) = await next_signal(window.bridge.status_changed, limit)
-    return status
-
-
-async def synced(window, after=None, limit: float = 60.0):
-    """Wait for the end of a sync run later than ``after``; returns its time."""
-    status = await status_until(
-        window,
-        lambda s: (
-            s.connection is Connection.IDLE
-            and s.last_sync is not None
-            and (after is None or s.last_sync > after)
-        ),
-        limit,
-    )
-    return status.last_sync
 
 
 def _ctrl(qtbot, window, key, shift: bool = False) -> None:
