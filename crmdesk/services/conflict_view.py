@@ -26,7 +26,7 @@ from crmdesk.domain.fields import JSON, FieldSet, FieldSpec, FieldType
 from crmdesk.domain.outbox import Conflict, OpKind, OpState
 from crmdesk.domain.timefmt import parse_timestamp
 from crmdesk.services.formatting import DisplayFormats
-from crmdesk.services.record_detail import _Names, format_value
+from crmdesk.services.record_detail import RecordNames, format_value
 from crmdesk.store import Session, Store
 
 #: Shown for an empty value (an empty cell would read as "nothing to see").
@@ -141,7 +141,7 @@ class _Text:
         lookups = session.lookups
         self.formats = DisplayFormats.from_settings(lookups.get("profile"), lookups.get("account"))
         self.fields: FieldSet = session.fieldset(entity)
-        self.names = _Names(session)
+        self.names = RecordNames(session)
         currency = data.get("currency")
         self.currency = currency.get("code") if isinstance(currency, Mapping) else None
 
@@ -215,7 +215,7 @@ class ConflictViews:
             if name:
                 return name
         uid = server.get("updated_by_user_id")
-        return _Names(session).record("users", uid) if isinstance(uid, int) else ""
+        return RecordNames(session).record("users", uid) if isinstance(uid, int) else ""
 
     @staticmethod
     def _merged(

@@ -30,8 +30,8 @@ from crmdesk.domain.patch import read_field
 from crmdesk.domain.sync_status import RecordSync
 from crmdesk.domain.timefmt import parse_date, parse_timestamp
 from crmdesk.services.form_types import Currency, EditForm, FormField, FormSection, Option
-from crmdesk.services.formatting import _NO_CENTS, CURRENCY_SYMBOLS, stage_colour
-from crmdesk.services.record_detail import _LOOKUP_KINDS, _RECORD_TABLES
+from crmdesk.services.formatting import CURRENCY_SYMBOLS, NO_CENTS, stage_colour
+from crmdesk.services.record_detail import LOOKUP_KINDS, RECORD_TABLES
 from crmdesk.store import Session, Store
 
 __all__ = ["Currency", "EditForm", "EditFormService", "FormField", "FormSection", "Option"]
@@ -57,7 +57,7 @@ def currency_of(code: str | None) -> Currency:
     """Symbol and decimal places of a currency code ("" symbol: the code is shown)."""
     upper = (code or "").upper() or None
     symbol = CURRENCY_SYMBOLS.get(upper or "", upper or "")
-    return Currency(upper, symbol, 0 if upper in _NO_CENTS else 2)
+    return Currency(upper, symbol, 0 if upper in NO_CENTS else 2)
 
 
 def editor_text(spec: FieldSpec, value: JSON, zone: tzinfo = UTC, decimals: int = 2) -> str:
@@ -192,7 +192,7 @@ class EditFormService:
                     "SELECT id, name, active FROM users ORDER BY active = 0, name COLLATE NOCASE"
                 )
             )
-        table = _RECORD_TABLES.get(spec.ref)
+        table = RECORD_TABLES.get(spec.ref)
         if table is not None:
             count = session.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             if count > LIST_LIMIT:
@@ -201,7 +201,7 @@ class EditFormService:
                 f"SELECT id, name FROM {table} ORDER BY name COLLATE NOCASE, id"
             )
             return tuple(Option(i, n or f"#{i}") for i, n in rows)
-        kind = _LOOKUP_KINDS.get(spec.ref)
+        kind = LOOKUP_KINDS.get(spec.ref)
         if kind is None:
             return None
         items = session.lookups.items(kind)
@@ -221,7 +221,7 @@ class EditFormService:
 
     def search(self, ref: Ref, text: str, limit: int = SEARCH_LIMIT) -> list[Option]:
         """Records of a searched table whose name contains ``text`` (best first)."""
-        table = _RECORD_TABLES.get(ref)
+        table = RECORD_TABLES.get(ref)
         if table is None:
             return []
         needle = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -235,7 +235,7 @@ class EditFormService:
     def names(self, ref: Ref, ids: Iterable[int]) -> tuple[Option, ...]:
         """Options of records by id, in the order given (``#id`` for unknown ones)."""
         wanted = [int(i) for i in ids]
-        table = _RECORD_TABLES.get(ref)
+        table = RECORD_TABLES.get(ref)
         if not wanted or table is None:
             return tuple(Option(i, f"#{i}") for i in wanted)
         marks = ",".join("?" * len(wanted))
@@ -277,7 +277,7 @@ class _FieldBuilder:
         if key not in self._cache or spec.type is FieldType.CHOICE:
             self._cache[key] = self._service.options(spec)
         options = self._cache[key]
-        if options is None and spec.ref in _RECORD_TABLES and spec.ref is not None:
+        if options is None and spec.ref in RECORD_TABLES and spec.ref is not None:
             ids = [value] if spec.type is FieldType.REF else (value or [])
             ids = [i for i in ids if isinstance(i, int)]
             selected = self._service.names(spec.ref, ids)

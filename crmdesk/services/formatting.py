@@ -27,7 +27,8 @@ CURRENCY_SYMBOLS = {
     "CHF": "CHF ",
     "ZAR": "R ",
 }
-_NO_CENTS = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
+#: currencies shown and typed without decimal places
+NO_CENTS = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
 
 # Pipeline CRM's profile "date_format" values (as far as known) -> strftime patterns.
 _DATE_PATTERNS = {
@@ -84,7 +85,7 @@ class DisplayFormats:
         if amount is None:
             return ""
         code = (code or self.default_currency or "").upper()
-        places = 0 if code in _NO_CENTS else 2
+        places = 0 if code in NO_CENTS else 2
         number = f"{abs(amount):,.{places}f}"
         sign = "-" if amount < 0 else ""
         symbol = CURRENCY_SYMBOLS.get(code)

@@ -20,7 +20,7 @@ from crmdesk.domain.fields import FieldSet
 from crmdesk.domain.outbox import Conflict, OpKind, OpState, OutboxEntry
 from crmdesk.services.formatting import DisplayFormats
 from crmdesk.services.queue_types import FieldChange, QueueItem, QueueState
-from crmdesk.services.record_detail import _Names, format_value
+from crmdesk.services.record_detail import RecordNames, format_value
 from crmdesk.services.undo import title_of
 from crmdesk.store import Session, Store
 
@@ -40,7 +40,7 @@ class _Builder:
         self._s = session
         self._formats = formats
         self._now = now
-        self._names = _Names(session)
+        self._names = RecordNames(session)
         self._fieldsets: dict[Entity, FieldSet] = {}
         self._records: dict[tuple[Entity, int], Mapping[str, Any]] = {}
         self._extra: dict[str, tuple[str | None, str | None]] = {

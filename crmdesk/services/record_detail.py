@@ -34,7 +34,8 @@ SYNC_NOTES = {
     RecordSync.DELETED_ON_SERVER: "Deleted on the server; your changes here are kept.",
 }
 
-_LOOKUP_KINDS = {
+#: the lookup list a reference field names its ids from (read by editors and dialogs too)
+LOOKUP_KINDS = {
     Ref.DEAL_STAGE: "deal_stages",
     Ref.DEAL_PIPELINE: "deal_pipelines",
     Ref.DEAL_STATUS: "deal_statuses",
@@ -53,7 +54,8 @@ _LOOKUP_KINDS = {
     Ref.DOCUMENT_TAG: "document_tags",
     Ref.DROPDOWN_ENTRY: "custom_field_label_dropdown_entries",
 }
-_RECORD_TABLES = {
+#: the local table a reference field to another record points into
+RECORD_TABLES = {
     Ref.USER: "users",
     Ref.PERSON: "people",
     Ref.COMPANY: "companies",
@@ -67,7 +69,7 @@ _SHOWN_ELSEWHERE = {
 }
 
 
-class _Names:
+class RecordNames:
     """Resolves ids to names for one detail, one query per table or lookup list."""
 
     def __init__(self, session: Session) -> None:
@@ -89,9 +91,9 @@ class _Names:
             number = int(rid)
         except (TypeError, ValueError):
             return str(rid)
-        if ref in _RECORD_TABLES:
-            return self.record(_RECORD_TABLES[ref], number)
-        kind = _LOOKUP_KINDS.get(ref) if ref is not None else None
+        if ref in RECORD_TABLES:
+            return self.record(RECORD_TABLES[ref], number)
+        kind = LOOKUP_KINDS.get(ref) if ref is not None else None
         return self.lookup(kind, number) if kind else str(number)
 
 
@@ -112,7 +114,7 @@ def format_value(
     spec: FieldSpec,
     value: Any,
     formats: DisplayFormats,
-    names: _Names,
+    names: RecordNames,
     currency: str | None = None,
 ) -> str:
     """Display text of a field value ("" when empty); odd values are shown as they are."""
@@ -146,7 +148,7 @@ def _fields(
     specs: Iterable[FieldSpec],
     data: Mapping[str, Any],
     formats: DisplayFormats,
-    names: _Names,
+    names: RecordNames,
     currency: str | None,
     include_empty: bool,
 ) -> tuple[DetailField, ...]:
@@ -229,7 +231,7 @@ def _related(
 def _subtitle_and_badges(
     session: Session, entity: Entity, data: Mapping[str, Any], formats: DisplayFormats
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
-    names = _Names(session)
+    names = RecordNames(session)
     badges: list[tuple[str, str]] = []
     if entity is Entity.DEAL:
         currency = data.get("currency")
@@ -290,7 +292,7 @@ def build_detail(
         return None
     data = record.data
     fieldset = session.fieldset(entity)
-    names = _Names(session)
+    names = RecordNames(session)
     currency = data.get("currency")
     code = currency.get("code") if isinstance(currency, Mapping) else None
     hidden = _SHOWN_ELSEWHERE.get(entity, set())
