@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
 from crmdesk.domain.outbox import Resolution
+from crmdesk.ui.detail_pane import plain_label
 from crmdesk.ui.tasks import LatestTask
 
 MINE, THEIRS = 1, 2
@@ -39,17 +40,6 @@ KEPT_NOTE = (
     "The value you do not keep is not lost: it stays in this record's history "
     "(History… in the detail pane), from where you can restore it."
 )
-
-
-def text_label(text: str, name: str = "", *, wrap: bool = True) -> QLabel:
-    """A label that never reads its text as markup (values come from the CRM)."""
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(wrap)
-    if name:
-        label.setObjectName(name)
-    return label
 
 
 def _when(changed_by: str, changed_at: str) -> str:
@@ -93,7 +83,7 @@ def _choice_cell(button: QRadioButton, label: QLabel, caption: str) -> QHBoxLayo
     column.setSpacing(1)
     column.addWidget(label)
     if caption:
-        column.addWidget(text_label(caption, "conflictWho"))
+        column.addWidget(plain_label(caption, "conflictWho"))
     row.addLayout(column, 1)
     return row
 
@@ -116,8 +106,8 @@ class FieldChoice:
         self.group.addButton(self.theirs, THEIRS)
         self.mine_label = ChoiceLabel(field.mine, self.mine, f"mineText_{field.field}")
         self.theirs_label = ChoiceLabel(field.theirs, self.theirs, f"theirsText_{field.field}")
-        label = text_label(field.label, "conflictField")
-        original = text_label(field.original, "conflictOriginal")
+        label = plain_label(field.label, "conflictField")
+        original = plain_label(field.original, "conflictOriginal")
         original.setToolTip("The value before either change")
         original.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = Qt.AlignmentFlag.AlignTop
@@ -159,7 +149,7 @@ class ConflictDialog(QDialog):
         self._box = box
         self._holder: QWidget | None = None
         self._body = QVBoxLayout()
-        self.message = text_label("", "dialogMessage")
+        self.message = plain_label("", "dialogMessage")
         self.message.hide()
         box.addWidget(self.message)
         box.addLayout(self._buttons())
@@ -210,11 +200,11 @@ class ConflictDialog(QDialog):
         view = self.views.conflict(self.entity, self.record_id)
         self.view = view
         self.setWindowTitle(f"Resolve conflict - {view.title}")
-        self._body.addWidget(text_label(view.title, "dialogTitle"))
+        self._body.addWidget(plain_label(view.title, "dialogTitle"))
         self.choices = []
         if not view.fields:
             self._body.addWidget(
-                text_label(
+                plain_label(
                     f"This {self.entity.label.lower()} has no conflicting changes left.",
                     "conflictIntro",
                 )
@@ -235,11 +225,11 @@ class ConflictDialog(QDialog):
             f"{count} {noun} changed both here and on the server{who}. "
             "Choose which value to keep for each."
         )
-        self._body.addWidget(text_label(intro, "conflictIntro"))
+        self._body.addWidget(plain_label(intro, "conflictIntro"))
         self._body.addWidget(self._grid(view, captions=not common), 1)
         if view.merged:
             self._body.addWidget(self._merged(view))
-        self._body.addWidget(text_label(KEPT_NOTE, "conflictNote"))
+        self._body.addWidget(plain_label(KEPT_NOTE, "conflictNote"))
         self._update_buttons()
 
     def _grid(self, view, *, captions: bool) -> QScrollArea:
@@ -250,7 +240,7 @@ class ConflictDialog(QDialog):
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(10)
         for column, title in enumerate(("Field", "Original", "Yours (here)", "Theirs (server)")):
-            grid.addWidget(text_label(title, "conflictHeader", wrap=False), 0, column)
+            grid.addWidget(plain_label(title, "conflictHeader", wrap=False), 0, column)
         for row, field in enumerate(view.fields, 1):
             choice = FieldChoice(holder, grid, row, field, caption=captions)
             choice.group.idToggled.connect(lambda *_: self._update_buttons())
@@ -271,11 +261,13 @@ class ConflictDialog(QDialog):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(text_label("Already merged (changed on one side only):", "conflictHeader"))
+        layout.addWidget(
+            plain_label("Already merged (changed on one side only):", "conflictHeader")
+        )
         for merged in view.merged:
             whose = "yours" if merged.side == "mine" else "the server's"
             line = f"{merged.label}: {merged.value}  ({whose}, {merged.note})"
-            layout.addWidget(text_label(line, "mergedField"))
+            layout.addWidget(plain_label(line, "mergedField"))
         return box
 
     def refresh(self) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
-from crmdesk.ui.conflict_dialog import text_label
+from crmdesk.ui.detail_pane import plain_label
 from crmdesk.ui.tasks import LatestTask
 
 
@@ -36,7 +36,7 @@ class DeletedDialog(QDialog):
         box = QVBoxLayout(self)
         box.setContentsMargins(18, 16, 18, 14)
         box.setSpacing(8)
-        box.addWidget(text_label(view.title, "dialogTitle"))
+        box.addWidget(plain_label(view.title, "dialogTitle"))
         if view.changes:
             intro = (
                 f"Someone deleted this {noun} on the server while you had changes to it "
@@ -44,17 +44,17 @@ class DeletedDialog(QDialog):
             )
         else:
             intro = f"This {noun} was deleted on the server; no change of yours waits for it."
-        box.addWidget(text_label(intro, "conflictIntro"))
+        box.addWidget(plain_label(intro, "conflictIntro"))
         for change in view.changes:
-            box.addWidget(text_label(f"{change.label}: {change.value}", "mergedField"))
+            box.addWidget(plain_label(f"{change.label}: {change.value}", "mergedField"))
         box.addWidget(
-            text_label(
+            plain_label(
                 f"Recreate it as a new {noun} with its values here (the server gives it a new "
                 "id), or discard your changes; the local copy then goes too.",
                 "conflictNote",
             )
         )
-        self.message = text_label("", "dialogMessage")
+        self.message = plain_label("", "dialogMessage")
         self.message.hide()
         box.addWidget(self.message)
         row = QHBoxLayout()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
-from crmdesk.ui.conflict_dialog import text_label
+from crmdesk.ui.detail_pane import plain_label
 from crmdesk.ui.tasks import LatestTask
 
 COLUMNS = ("Field", "Value", "Why it was kept", "When", "")
@@ -40,7 +40,7 @@ class HistoryDialog(QDialog):
         self.record_id = record_id
         self._task = LatestTask(self._failed)
         self.setWindowTitle("History")
-        self.intro = text_label("", "historyIntro")
+        self.intro = plain_label("", "historyIntro")
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("historyTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -51,7 +51,7 @@ class HistoryDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.message = text_label("", "dialogMessage")
+        self.message = plain_label("", "dialogMessage")
         self.message.hide()
         close = QPushButton("Close", self)
         close.clicked.connect(self.reject)
