@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.changes import ChangeSet
 from crmdesk.domain.entities import BROWSABLE, Entity
 from crmdesk.domain.errors import CrmError
-from crmdesk.domain.sync_status import RecordSync, SyncStatus
+from crmdesk.domain.sync_status import SyncStatus
 from crmdesk.ui.entity_page import EntityPage
 
 if TYPE_CHECKING:
     from crmdesk.ui.global_search import GlobalSearch
 from crmdesk.ui.icons import app_icon
+from crmdesk.ui.record_dialogs import RecordDialogs
 from crmdesk.ui.settings import UiSettings
 from crmdesk.ui.status_bar import StatusBar
 from crmdesk.ui.tasks import LatestTask
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._sync_task = LatestTask(self.show_error)
         self._account_key = account_key
         self.edits: Any = None  # EditService once attach_sync ran; None: read-only
+        self.record_dialogs = RecordDialogs(self)
         self.forms: Any = None  # EditFormService (what the record editor reads), likewise
         # Pages are built when first shown: only the first one stands between launch and
         # the first painted table.
@@ -202,7 +204,7 @@ class MainWindow(QMainWindow):
             page.message.connect(self.show_message)
             page.count_changed.connect(self._count_changed)
             page.navigate.connect(self.open_record)
-            self._connect_resolution(page)
+            self.record_dialogs.connect_page(page)
             saved = self.settings.geometry(f"splitter_{entity.value}")
             if saved is not None:
                 page.splitter.restoreState(saved)
@@ -357,94 +359,17 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------------- conflicts and deletions
 
-    def _connect_resolution(self, page: EntityPage) -> None:
-        page.detail.resolve_requested.connect(self._resolve_requested)
-        page.detail.history_requested.connect(self.show_history)
-
-    def _resolve_requested(self, entity: Entity, record_id: int, sync: str) -> None:
-        if sync == RecordSync.DELETED_ON_SERVER.value:
-            self.resolve_deleted(entity, record_id)
-        else:
-            self.resolve_conflict(entity, record_id)
-
-    def _record_dialog(self, kind: str, entity: Entity, record_id: int, factory, wire) -> Any:
-        """Open the ``kind`` dialog of one record (``wire`` connects a new one), or raise
-        the one already open; None when the database is read-only."""
-        if self.edits is None or self.conflict_views is None:
-            self.show_message("Changes cannot be resolved until the account is open for sync.")
-            return None
-        dialogs = self.__dict__.setdefault("_record_dialogs", {})
-        key = (kind, entity, record_id)
-        dialog = dialogs.get(key)
-        if dialog is not None:
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = factory(self.edits, self.conflict_views, entity, record_id, self)
-        wire(dialog)
-        dialogs[key] = dialog
-        dialog.finished.connect(lambda _result: dialogs.pop(key, None))
-        self._follow_record(dialog, entity, record_id)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()  # never exec(): the event loop (and sync) keep running
-        return dialog
-
-    def _follow_record(self, dialog, entity: Entity, record_id: int) -> None:
-        """Keep an open dialog current while its record changes (a sync brings a new
-        conflict, another window restores a value)."""
-        refresh = getattr(dialog, "refresh", None)
-        if self.bridge is None or refresh is None:
-            return
-
-        def changed(changes: ChangeSet) -> None:
-            if record_id in changes.ids_of(entity):
-                refresh()
-
-        self.bridge.records_changed.connect(changed)
-        dialog.finished.connect(lambda _result: self.bridge.records_changed.disconnect(changed))
-
     def resolve_conflict(self, entity: Entity, record_id: int) -> Any:
         """The conflict dialog of a record: mine or theirs, field by field."""
-        from crmdesk.ui.conflict_dialog import ConflictDialog
-
-        def wire(dialog: ConflictDialog) -> None:
-            dialog.resolved.connect(
-                lambda n: self.show_message(
-                    f"Resolved {n} field{'s' if n != 1 else ''}; the values you did not keep "
-                    "are in the record's history."
-                )
-            )
-            dialog.history_requested.connect(self.show_history)
-
-        return self._record_dialog("conflict", entity, record_id, ConflictDialog, wire)
+        return self.record_dialogs.resolve_conflict(entity, record_id)
 
     def resolve_deleted(self, entity: Entity, record_id: int) -> Any:
         """The dialog of a record deleted on the server: recreate it, or discard my changes."""
-        from crmdesk.ui.deleted_dialog import DeletedDialog
-
-        def wire(dialog: DeletedDialog) -> None:
-            dialog.recreated.connect(self._recreated)
-            dialog.discarded.connect(
-                lambda _n: self.show_message("Your changes were discarded (Undo in the dialog).")
-            )
-            dialog.restored.connect(lambda: self.show_message("Your changes are back."))
-
-        return self._record_dialog("deleted", entity, record_id, DeletedDialog, wire)
-
-    def _recreated(self, entity: Entity, new_id: int) -> None:
-        self.show_message(f"The {entity.label.lower()} will be created again with the next sync.")
-        self.open_record(entity, new_id)
+        return self.record_dialogs.resolve_deleted(entity, record_id)
 
     def show_history(self, entity: Entity, record_id: int) -> Any:
         """The record's lost values, to restore."""
-        from crmdesk.ui.history_dialog import HistoryDialog
-
-        def wire(dialog: HistoryDialog) -> None:
-            dialog.restored.connect(
-                lambda label, value: self.show_message(f"{label} restored to {value}.")
-            )
-
-        return self._record_dialog("history", entity, record_id, HistoryDialog, wire)
+        return self.record_dialogs.show_history(entity, record_id)
 
     # -------------------------------------------------------------- closing
 

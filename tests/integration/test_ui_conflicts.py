@@ -88,7 +88,7 @@ class App(AppRun):
         button = pane.findChild(QPushButton, "resolveButton")
         assert button is not None, pane.findChild(QLabel, "syncNote")
         button.click()
-        return self.window._record_dialogs[(kind, D, rid)]
+        return self.window.record_dialogs.open_dialogs[(kind, D, rid)]
 
     def deal_ids(self) -> list[int]:
         page = self.window.page
@@ -144,7 +144,7 @@ def test_a_conflict_resolved_mine_then_theirs_with_a_restore(qapp, qloop, sandbo
         link = pane.findChild(QLabel, "historyLink")
         assert link is not None
         link.clicked.emit()
-        history = app.window._record_dialogs[("history", D, second)]
+        history = app.window.record_dialogs.open_dialogs[("history", D, second)]
         seen["history"] = [(v.label, v.value) for v in history.values]
         history.buttons[history.values[0].history_id].click()
         await next_signal(history.restored, 10)
@@ -181,7 +181,7 @@ def test_a_disjoint_edit_merges_without_asking(qapp, qloop, sandbox, tmp_path: P
         seen = {
             "server": await server_record(sandbox, D, rid),
             "conflicts": app.window.edits.conflicts(),
-            "dialogs": dict(getattr(app.window, "_record_dialogs", {})),
+            "dialogs": dict(app.window.record_dialogs.open_dialogs),
             "sync": app.record(rid).sync,
             "local": dict(app.record(rid).data),
             "queue": app.window.edits.outbox(),

@@ -298,7 +298,9 @@ def test_the_window_opens_one_dialog_per_record_without_blocking(
 
     qloop.run(apply())
     assert window.status.currentMessage().startswith("Resolved 2 fields;")
-    qtbot.waitUntil(lambda: ("conflict", D, 5) not in window._record_dialogs, timeout=2000)
+    qtbot.waitUntil(
+        lambda: ("conflict", D, 5) not in window.record_dialogs.open_dialogs, timeout=2000
+    )
     assert edits.conflicts(D, 5) == []
     window.close()
 
