@@ -39,6 +39,38 @@ def show_error(parent: QWidget | None, title: str, text: str, details: str = "")
     return box
 
 
+Button = QMessageBox.StandardButton
+
+
+def ask(
+    parent: QWidget,
+    name: str,
+    title: str,
+    text: str,
+    buttons: Button,
+    default: Button,
+    answered: Callable[[Button], None],
+) -> QMessageBox:
+    """A question that does not block the event loop (``open()``, never ``exec()``: a
+    nested loop inside a coroutine wedges qasync's other tasks). ``answered`` gets the
+    button chosen (``NoButton`` when the box was closed otherwise); tests find the box by
+    its object ``name`` and click a button."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, parent)
+    box.setObjectName(name)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setDefaultButton(default)
+
+    def finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        choice = box.standardButton(clicked) if clicked is not None else Button.NoButton
+        box.deleteLater()
+        answered(choice)
+
+    box.finished.connect(finished)
+    box.open()
+    return box
+
+
 def install_excepthook(parent: Callable[[], QWidget | None]) -> None:
     """Log every uncaught exception and show it without blocking the loop."""
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QStatusBar
 from crmdesk.domain.changes import ChangeSet
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
+from crmdesk.ui.errors import ask
 from crmdesk.ui.record_editor import RecordEditor
 from crmdesk.ui.tasks import LatestTask
 
@@ -202,20 +203,25 @@ class PageEditing(QObject):
         found = self.page.model.row_at(row)
         name_column = self.page.model.column_of("name")
         name = found.text[name_column] if found is not None and name_column >= 0 else ""
-        if confirm:
-            what = f"{self.entity.label.lower()} “{name}”" if name else self.entity.label.lower()
-            answer = QMessageBox.question(
-                self.page,
-                f"Delete {self.entity.label.lower()}",
-                f"Delete the {what}?\nThe server deletes it at the next sync; "
-                "until then you can undo.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
         neighbour = self.page.model.id_at(row + 1) or self.page.model.id_at(row - 1)
-        self._task.start(self.delete_now(rid, name, neighbour))
+        if not confirm:
+            self._task.start(self.delete_now(rid, name, neighbour))
+            return
+        what = f"{self.entity.label.lower()} “{name}”" if name else self.entity.label.lower()
+
+        def answered(choice: QMessageBox.StandardButton) -> None:
+            if choice == QMessageBox.StandardButton.Yes:
+                self._task.start(self.delete_now(rid, name, neighbour))
+
+        ask(
+            self.page,
+            "deleteQuestion",
+            f"Delete {self.entity.label.lower()}",
+            f"Delete the {what}?\nThe server deletes it at the next sync; until then you can undo.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+            answered,
+        )
 
     async def delete_now(
         self, record_id: int, name: str = "", neighbour: int | None = None
@@ -260,6 +266,7 @@ class RecordMenu(QObject):
         )
         self.undo = UndoOffer(window.status, window.show_error)
         self._closing = LatestTask(window.show_error)
+        self._question: QMessageBox | None = None  # the unsaved-typing question, while open
         self.set_enabled(False)
 
     def _add(self, text: str, keys, slot) -> QAction:
@@ -296,18 +303,29 @@ class RecordMenu(QObject):
         dirty = self.unsaved()
         if not dirty:
             return True
+        if self._question is not None:  # asked already: the answer is still to come
+            self._question.raise_()
+            return False
         buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(
+
+        def answered(choice: QMessageBox.StandardButton) -> None:
+            self._question = None
+            if choice == buttons.Discard:
+                for editor in dirty:
+                    editor.cancel()
+                QTimer.singleShot(0, self.window.close)  # not inside the refused close
+            elif choice == buttons.Save:
+                self._closing.start(self._save_then_close(dirty))
+
+        self._question = ask(
             self.window,
+            "unsavedCloseQuestion",
             "Unsaved changes",
             "A record being edited has changes that are not saved. Save them?",
             buttons.Save | buttons.Discard | buttons.Cancel,
             buttons.Save,
+            answered,
         )
-        if answer == buttons.Discard:
-            return True
-        if answer == buttons.Save:
-            self._closing.start(self._save_then_close(dirty))
         return False
 
     async def _save_then_close(self, dirty: list[RecordEditor]) -> None:

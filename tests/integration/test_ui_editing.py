@@ -17,6 +17,7 @@ from crmdesk.domain.entities import Entity
 from crmdesk.domain.outbox import OpState
 from crmdesk.domain.sync_status import Connection, RecordSync
 from tests.integration.ui_app import AppRun, status_until, synced
+from tests.ui.qt_helpers import answer_question
 
 pytestmark = pytest.mark.slow
 
@@ -135,11 +136,10 @@ def test_offline_edit_and_create_survive_and_reach_the_server(
 
 
 def test_a_refused_value_shows_by_its_field_and_delete_can_be_undone(
-    qapp, qloop, sandbox, tmp_path: Path, monkeypatch
+    qapp, qloop, sandbox, tmp_path: Path
 ):
     app = AppRun(sandbox.base_url, tmp_path / "profile")
     qapp.setQuitOnLastWindowClosed(False)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
 
     async def scenario() -> dict:
         seen: dict = {}
@@ -174,6 +174,7 @@ def test_a_refused_value_shows_by_its_field_and_delete_can_be_undone(
         await page.settled()
         before = page.model.rowCount()
         window.record_menu.delete_action.trigger()
+        answer_question(window, "deleteQuestion", QMessageBox.StandardButton.Yes)
         await page.editing.settled()
         await page.settled()
         seen["gone"] = _row(page, other.id) is None

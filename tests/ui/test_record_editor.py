@@ -36,6 +36,7 @@ from crmdesk.ui.field_editors import (
 from crmdesk.ui.main_window import EventBridge, MainWindow
 from crmdesk.ui.record_editor import RecordEditor
 from crmdesk.ui.settings import UiSettings
+from tests.ui.qt_helpers import answer_question
 
 D, P, C = Entity.DEAL, Entity.PERSON, Entity.COMPANY
 
@@ -196,21 +197,14 @@ def test_ctrl_n_creates_a_record_that_shows_at_once_not_yet_synced(qtbot, qloop,
     assert [e.kind for e in created] == [OpKind.CREATE]
 
 
-def test_delete_asks_removes_the_row_and_undo_brings_it_back(
-    qtbot, qloop, window, store, monkeypatch
-):
+def test_delete_asks_removes_the_row_and_undo_brings_it_back(qtbot, qloop, window, store):
     page = _select(qloop, window, D, 7)
-    asked = []
-
-    def answer(*args, **kwargs):
-        asked.append(args[2])
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", answer)
     window.record_menu.delete_action.trigger()
+    assert _row(page, 7) is not None  # nothing happens before the answer
+    asked = answer_question(window, "deleteQuestion", QMessageBox.StandardButton.Yes)
     qloop.run(page.editing.settled())
     qloop.run(page.settled())
-    assert "Initech Rollout 7" in asked[0]
+    assert "Initech Rollout 7" in asked
     assert _row(page, 7) is None
     assert page.count_label.text() == "59 deals"
     undo = window.record_menu.undo
@@ -223,10 +217,10 @@ def test_delete_asks_removes_the_row_and_undo_brings_it_back(
     assert store.read().outbox.entries(entity=D, record_id=7) == []
 
 
-def test_cancelling_the_question_deletes_nothing(qloop, window, store, monkeypatch):
+def test_cancelling_the_question_deletes_nothing(qloop, window, store):
     page = _select(qloop, window, D, 7)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
     window.record_menu.delete_action.trigger()
+    answer_question(window, "deleteQuestion", QMessageBox.StandardButton.Cancel)
     qloop.run(page.settled())
     assert _row(page, 7) is not None
     assert store.read().outbox.entries() == []
@@ -398,23 +392,22 @@ def test_an_empty_date_opens_its_calendar_on_this_month(qloop, window):
     assert calendar.yearShown() == QDate.currentDate().year()
 
 
-def test_closing_the_window_with_unsaved_typing_asks_first(
-    qtbot, qloop, window, store, monkeypatch
-):
+def test_closing_the_window_with_unsaved_typing_asks_first(qtbot, qloop, window, store):
     page = _select(qloop, window, D, 7)
     editor = page.editing.edit()
     editor.editors["name"].line.setText("Typed, not saved")
-    answers = [QMessageBox.StandardButton.Cancel]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
-    assert window.close() is False  # Cancel: the window and the typing stay
-    assert window.isVisible()
+    assert window.close() is False  # the question is open; nothing closes before it
+    assert window.close() is False  # asked again: the same box, not a second one
+    asked = answer_question(window, "unsavedCloseQuestion", QMessageBox.StandardButton.Cancel)
+    assert "not saved" in asked
+    assert window.isVisible()  # Cancel: the window and the typing stay
     assert editor.editors["name"].text() == "Typed, not saved"
     # a second editor elsewhere is refused while this one has changes
     assert page.editing.edit(8) is None
-    answers.append(QMessageBox.StandardButton.Save)
     closed = []
     window.closed.connect(lambda: closed.append(True))
     window.close()
+    answer_question(window, "unsavedCloseQuestion", QMessageBox.StandardButton.Save)
     qloop.run(window.record_menu._closing.wait())
     assert dict(store.read().outbox.entries()[0].patch) == {"name": "Typed, not saved"}
     # the saved typing is now a change waiting to be sent: the window says so before it
@@ -425,3 +418,16 @@ def test_closing_the_window_with_unsaved_typing_asks_first(
     assert "1 change is waiting" in box.text()
     box.findChild(QPushButton, "closeAnyway").click()
     qtbot.waitUntil(lambda: closed == [True], timeout=5000)
+
+
+def test_discarding_unsaved_typing_closes_without_queueing_it(qtbot, qloop, window, store):
+    page = _select(qloop, window, D, 7)
+    editor = page.editing.edit()
+    editor.editors["name"].line.setText("Typed, then thrown away")
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
+    assert window.close() is False
+    answer_question(window, "unsavedCloseQuestion", QMessageBox.StandardButton.Discard)
+    qtbot.waitUntil(lambda: closed == [True], timeout=5000)  # nothing waits: no 2nd question
+    assert store.read().outbox.entries() == []
+    assert store.read().records.get(D, 7).data["name"] != "Typed, then thrown away"
