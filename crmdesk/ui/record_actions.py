@@ -13,11 +13,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QPushButton, QStatusBar
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStatusBar,
+    QWidget,
+)
 
 from crmdesk.domain.changes import ChangeSet
 from crmdesk.domain.entities import Entity
 from crmdesk.domain.errors import CrmError
+from crmdesk.domain.outbox import OpState
 from crmdesk.ui.errors import ask
 from crmdesk.ui.record_editor import RecordEditor
 from crmdesk.ui.tasks import LatestTask
@@ -31,40 +39,49 @@ UndoFn = Callable[[], Coroutine[Any, Any, object]]
 
 
 class UndoOffer(QObject):
-    """An "Undo" button in the status bar for a few seconds after a delete."""
+    """ "“Acme” deleted. [Undo]" in the status bar for a few seconds after a delete.
+
+    A strip of its own beside the permanent chips, not a temporary message with a normal
+    widget: QStatusBar paints a temporary message under any normal widget shown during it
+    (the connection chip, this button), and the text became unreadable."""
 
     def __init__(self, bar: QStatusBar, on_error: Callable[[CrmError], None]) -> None:
         super().__init__(bar)
         self._bar = bar
-        self.button = QPushButton("Undo", bar)
+        self.strip = QWidget(bar)
+        self.strip.setObjectName("undoOffer")
+        row = QHBoxLayout(self.strip)
+        row.setContentsMargins(0, 0, 6, 0)
+        row.setSpacing(6)
+        self.label = QLabel(self.strip)
+        self.label.setObjectName("undoText")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # a record's name is CRM text
+        self.button = QPushButton("Undo", self.strip)
         self.button.setObjectName("undoButton")
         self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.button.hide()
         self.button.clicked.connect(self._undo)
+        row.addWidget(self.label)
+        row.addWidget(self.button)
+        bar.insertPermanentWidget(0, self.strip)
+        self.strip.hide()
         self._timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
         self._timer.timeout.connect(self.withdraw)
         self._undo_fn: UndoFn | None = None
         self._task = LatestTask(on_error)
-        self._shown = False
 
     def offer(self, text: str, undo: UndoFn) -> None:
         """Say ``text`` with an Undo button that runs ``undo``."""
         self._undo_fn = undo
-        self._bar.showMessage(text, UNDO_SECONDS * 1000)
-        if not self._shown:
-            self._bar.addWidget(self.button)
-            self._shown = True
-        self.button.show()
+        self.label.setText(text)
+        self.strip.show()
         self._timer.start()
 
     def withdraw(self) -> None:
         """No more Undo."""
         self._undo_fn = None
         self._timer.stop()
-        if self._shown:
-            self._bar.removeWidget(self.button)
-            self._shown = False
+        self.strip.hide()
 
     @property
     def available(self) -> bool:
@@ -236,6 +253,12 @@ class PageEditing(QObject):
         if isinstance(result, str):  # the queued delete: discarding it brings the row back
 
             async def undo() -> object:
+                # the sync may have sent it meanwhile (online that takes a second or two)
+                queued = self.edits.outbox(self.entity, record_id)
+                if not any(e.op_id == result and e.state is not OpState.SENDING for e in queued):
+                    raise CrmError(
+                        f"{what} was already deleted on the server; it cannot be undone here."
+                    )
                 return await self.edits.discard(result)
         elif isinstance(result, int):  # never synced: the drop has an undo token
 

@@ -209,7 +209,8 @@ def test_delete_asks_removes_the_row_and_undo_brings_it_back(qtbot, qloop, windo
     assert page.count_label.text() == "59 deals"
     undo = window.record_menu.undo
     assert undo.available
-    assert window.status.currentMessage() == "“Initech Rollout 7” deleted."
+    assert undo.label.text() == "“Initech Rollout 7” deleted."
+    assert undo.strip.isVisible()
     qtbot.mouseClick(undo.button, Qt.MouseButton.LeftButton)
     qloop.run(undo.settled())
     qloop.run(page.settled())
@@ -431,3 +432,23 @@ def test_discarding_unsaved_typing_closes_without_queueing_it(qtbot, qloop, wind
     qtbot.waitUntil(lambda: closed == [True], timeout=5000)  # nothing waits: no 2nd question
     assert store.read().outbox.entries() == []
     assert store.read().records.get(D, 7).data["name"] != "Typed, then thrown away"
+
+
+def test_undo_of_a_delete_the_sync_already_sent_says_so_in_words(qtbot, qloop, window, store):
+    page = _select(qloop, window, D, 7)
+    window.record_menu.delete_action.trigger()
+    answer_question(window, "deleteQuestion", QMessageBox.StandardButton.Yes)
+    qloop.run(page.editing.settled())
+    qloop.run(page.settled())
+    (sent,) = store.read().outbox.entries(entity=D, record_id=7)
+    store.write_sync(lambda s: s.outbox.confirm(sent.op_id, None))  # the server took it
+    undo = window.record_menu.undo
+    qtbot.mouseClick(undo.button, Qt.MouseButton.LeftButton)
+    qloop.run(undo.settled())
+    message = window.status.currentMessage()
+    assert (
+        message
+        == "“Initech Rollout 7” was already deleted on the server; it cannot be undone here."
+    )
+    assert sent.op_id not in message
+    assert _row(page, 7) is None
