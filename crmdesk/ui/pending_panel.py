@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.domain.errors import CrmError
+from crmdesk.domain.outbox import OpState
 from crmdesk.services.queue_types import QueueItem, QueueState
 from crmdesk.ui.style import table_palette
 from crmdesk.ui.tasks import LatestTask
@@ -291,7 +292,22 @@ class PendingPanel(QWidget):
         if item is not None and item.can_retry:
             self._task.start(self._retry(item))
 
+    def _gone(self, item: QueueItem) -> bool:
+        """True when the sync sent ``item`` since the panel was drawn (or is sending it):
+        said in words, instead of the store's "no queued change <uuid>"."""
+        queued = self.edits.outbox(item.entity, item.record_id)
+        if any(e.op_id == item.op_id and e.state is not OpState.SENDING for e in queued):
+            return False
+        self.message.emit(
+            f"The change to “{item.title}” was sent to the server meanwhile; "
+            "there is nothing left to do with it here."
+        )
+        return True
+
     async def _retry(self, item: QueueItem) -> None:
+        if self._gone(item):
+            await self.reload()
+            return
         await self.edits.retry_now(item.op_id, initiator=self)
         self.message.emit(f"Sending the change to “{item.title}” now.")
         await self.reload()
@@ -303,6 +319,9 @@ class PendingPanel(QWidget):
             self._task.start(self._discard(item))
 
     async def _discard(self, item: QueueItem) -> None:
+        if self._gone(item):
+            await self.reload()
+            return
         token = await self.edits.discard(item.op_id, initiator=self)
         self._undo_token = token
         what = f"{item.kind_text.lower()} to “{item.title}”"

@@ -285,3 +285,23 @@ def test_an_undo_refused_says_why_in_the_status_bar(qtbot, qloop, rig, store):
     qtbot.waitUntil(lambda: not rig.window.undo_actions.undo.isEnabled(), timeout=2000)
     assert rig.window.undo_actions.undo.text() == "Undo"
     assert len(rig.queue()) == 1
+
+
+def test_discard_or_retry_of_a_change_the_sync_just_sent_says_so(qtbot, qloop, rig, store):
+    qloop.run(rig.edits.update(D, 4, {"name": "Renamed"}))
+    (entry,) = rig.queue()
+    rig.window.toggle_pending()
+    qloop.run(rig.panel.reload())
+    rig.panel.select(0)
+    store.write_sync(lambda s: s.outbox.confirm(entry.op_id, None))  # sent meanwhile
+    for button in (rig.panel.discard_button, rig.panel.retry_button):
+        if not button.isEnabled():
+            continue
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qloop.run(rig.panel._task.wait())
+        message = rig.window.status.currentMessage()
+        assert message.startswith("The change to “Renamed” was sent to the server meanwhile")
+        assert entry.op_id not in message
+        rig.panel.select(0)
+    assert rig.panel.model.rowCount() == 0  # the panel caught up
+    assert not rig.panel.undo_button.isVisible()  # nothing was discarded
