@@ -30,22 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.ui_support import account_profile, deal_db, median, pct, summary
+from bench.ui_support import account_profile, deal_db, median, option, pct, summary
 
 SECTIONS = ("coldstart", "scroll", "calls", "search", "sort", "selectall", "pull", "memory", "sync")
 
 
-def _opt(argv: list[str], name: str, default: str) -> str:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return arg.split("=", 1)[1]
-    return default
-
-
 def main(argv: list[str]) -> int:
-    rows = int(_opt(argv, "rows", "1000000"))
-    runs = int(_opt(argv, "runs", "5"))
-    only = _opt(argv, "only", ",".join(SECTIONS)).split(",")
+    rows = int(option(argv, "rows", "1000000"))
+    runs = int(option(argv, "runs", "5"))
+    only = option(argv, "only", ",".join(SECTIONS)).split(",")
     db = deal_db(rows)
     print(f"rows={rows:,} runs={runs} db={db} ({db.stat().st_size / 1e6:.0f} MB)", flush=True)
     results: dict[str, Any] = {}
@@ -67,7 +60,7 @@ def main(argv: list[str]) -> int:
     if "sync" in only:
         from bench.ui_sync import full_sync
 
-        results["sync"] = full_sync(app, int(_opt(argv, "sync-deals", "20000")))
+        results["sync"] = full_sync(app, int(option(argv, "sync-deals", "20000")))
     return 0
 
 
@@ -266,9 +259,9 @@ async def _calls(app, window, page, db, runs, results) -> None:
     original = delegate.initStyleOption
     styled = [0]
 
-    def counted(option, index) -> None:
+    def counted(style, index) -> None:
         styled[0] += 1
-        original(option, index)
+        original(style, index)
 
     delegate.initStyleOption = counted  # type: ignore[method-assign]
     view.apply_column_layout(page.table.column_layout())

@@ -23,19 +23,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bench.ui_support import deal_db, summary
-
-
-def _opt(argv: list[str], name: str, default: str) -> str:
-    for arg in argv:
-        if arg.startswith(f"--{name}="):
-            return arg.split("=", 1)[1]
-    return default
+from bench.ui_support import deal_db, option, summary
 
 
 def main(argv: list[str]) -> int:
-    rows = int(_opt(argv, "rows", "100000"))
-    runs = int(_opt(argv, "runs", "30"))
+    rows = int(option(argv, "rows", "100000"))
+    runs = int(option(argv, "runs", "30"))
     cached = deal_db(rows)
     work = Path(tempfile.mkdtemp(prefix="crmdesk-bench-edit-"))
     db = work / "store.db"

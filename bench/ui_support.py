@@ -20,6 +20,14 @@ from crmdesk.store.schema import LATEST
 CACHE = Path(os.environ.get("CRMDESK_BENCH_DIR", "/tmp/crmdesk-bench"))
 
 
+def option(argv: list[str], name: str, default: str) -> str:
+    """The value of ``--name=value`` in ``argv`` (``default`` when absent)."""
+    for arg in argv:
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return default
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-quantile (nearest rank) of ``values``."""
     ordered = sorted(values)

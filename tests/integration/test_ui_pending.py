@@ -65,8 +65,7 @@ def test_undo_of_an_unsent_edit_leaves_nothing_to_send(
     app = App(qapp, sandbox_factory, tmp_path)
 
     async def scenario() -> dict:
-        await app.secrets.put(app.account.id, app.sandbox.admin_key, remember=False)
-        window = await app.open()
+        window = await app.open(app.sandbox.admin_key)
         first = await synced(window)
         await window.page.settled()
         deal_id = window.page.model.id_at(0)
@@ -111,8 +110,7 @@ def test_changes_waiting_survive_closing_and_go_out_once_after_a_restart(
     app = App(qapp, sandbox_factory, tmp_path)
 
     async def scenario() -> dict:
-        await app.secrets.put(app.account.id, app.sandbox.admin_key, remember=False)
-        window = await app.open()
+        window = await app.open(app.sandbox.admin_key)
         await synced(window)
         await window.page.settled()
         deal_id = window.page.model.id_at(0)
@@ -162,8 +160,7 @@ def test_a_refused_key_pauses_with_a_banner_keeps_the_queue_and_a_new_key_syncs(
     app = App(qapp, sandbox_factory, tmp_path)
 
     async def scenario() -> dict:
-        await app.secrets.put(app.account.id, app.sandbox.admin_key, remember=False)
-        window = await app.open()
+        window = await app.open(app.sandbox.admin_key)
         first = await synced(window)
         await window.page.settled()
         deal_id = window.page.model.id_at(0)
